@@ -1,0 +1,3 @@
+module github.com/gosmb/gosmb
+
+go 1.26
