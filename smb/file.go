@@ -1,0 +1,432 @@
+package smb
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/gosmb/gosmb/smb/wire"
+)
+
+// File is an open handle on a tree, MS-SMB2 3.2.1.6. Its methods are safe for
+// concurrent use; ReadAt and WriteAt split large transfers into several
+// READs or WRITEs in flight at once.
+type File struct {
+	t      *Tree
+	ID     wire.FileID
+	Name   string
+	Create *wire.CreateResponse
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Tree returns the file's tree.
+func (f *File) Tree() *Tree { return f.t }
+
+// maxInFlight bounds the READs or WRITEs one ReadAt or WriteAt keeps
+// outstanding; the credit window bounds the connection as a whole.
+const maxInFlight = 8
+
+// defaultIOSize is the chunk size of one READ or WRITE when the caller sets
+// none: the server's maximum, capped at 4 MiB as cifs's default rsize/wsize.
+const defaultIOSize = 4 << 20
+
+// path-qualified status error
+func (t *Tree) statusErr(cmd wire.Command, st wire.Status, path string) error {
+	return &StatusError{Cmd: cmd, Status: st, Server: t.s.conn.server, Share: t.share, Path: path}
+}
+
+func (t *Tree) roundTrip(ctx context.Context, reqs ...*Request) ([]*Response, error) {
+	for _, r := range reqs {
+		r.TreeID = t.id
+	}
+	return t.s.conn.roundTrip(ctx, t.s, reqs...)
+}
+
+// CleanPath converts a slash-separated path to the backslash form SMB uses,
+// without leading separators.
+func CleanPath(p string) string {
+	p = strings.ReplaceAll(p, "/", `\`)
+	return strings.Trim(p, `\`)
+}
+
+// prepareCreate fills the defaults of a CREATE: the path, impersonation,
+// and on a POSIX connection the POSIX create context (Samba serves POSIX
+// info levels only on handles opened with it). The context's mode applies
+// when the open creates the file; callers that care pass their own.
+func (t *Tree) prepareCreate(name string, req *wire.CreateRequest) {
+	req.Name = CleanPath(name)
+	if req.ImpersonationLevel == 0 {
+		req.ImpersonationLevel = wire.ImpersonationImpersonation
+	}
+	if !t.s.conn.posix {
+		return
+	}
+	for _, c := range req.Contexts {
+		if c.Name == wire.CtxPOSIXCreate {
+			return
+		}
+	}
+	mode := uint32(0o644)
+	if req.CreateOptions&wire.FileDirectoryFile != 0 {
+		mode = 0o755
+	}
+	req.Contexts = append(req.Contexts, wire.CreateContext{Name: wire.CtxPOSIXCreate, Data: wire.POSIXCreateRequest(mode)})
+}
+
+// Create opens or creates name with req (req.Name is set from name).
+func (t *Tree) Create(ctx context.Context, name string, req wire.CreateRequest) (*File, error) {
+	t.prepareCreate(name, &req)
+	r := &Request{Cmd: wire.CmdCreate, Body: &req}
+	r.Late = t.closeLate
+	resps, err := t.roundTrip(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	resp := resps[0]
+	if st := resp.Status(); st != wire.StatusSuccess {
+		return nil, t.statusErr(wire.CmdCreate, st, req.Name)
+	}
+	cr, err := wire.ParseCreateResponse(resp.Msg)
+	if err != nil {
+		return nil, t.s.conn.protocolErr(err)
+	}
+	return &File{t: t, ID: cr.FileID, Name: req.Name, Create: cr}, nil
+}
+
+// closeLate closes a handle that a CREATE opened after its caller gave up,
+// so cancellation never leaks server handles.
+func (t *Tree) closeLate(resp *Response) {
+	if resp.Status() != wire.StatusSuccess {
+		return
+	}
+	cr, err := wire.ParseCreateResponse(resp.Msg)
+	if err != nil {
+		return
+	}
+	f := &File{t: t, ID: cr.FileID}
+	_, _ = f.Close(context.Background())
+}
+
+// Open opens an existing file or directory for reading.
+func (t *Tree) Open(ctx context.Context, name string) (*File, error) {
+	return t.Create(ctx, name, wire.CreateRequest{
+		DesiredAccess:     wire.GenericRead,
+		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
+		CreateDisposition: wire.FileOpen,
+	})
+}
+
+// Close closes the handle and returns the attributes the server reports at
+// close (MS-SMB2 2.2.16 with SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB).
+func (f *File) Close(ctx context.Context) (*wire.CloseResponse, error) {
+	var cr *wire.CloseResponse
+	f.closeOnce.Do(func() {
+		resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdClose, Body: &wire.CloseRequest{Flags: wire.ClosePostQueryAttrib, FileID: f.ID}})
+		if err != nil {
+			f.closeErr = err
+			return
+		}
+		if st := resps[0].Status(); st != wire.StatusSuccess {
+			f.closeErr = f.t.statusErr(wire.CmdClose, st, f.Name)
+			return
+		}
+		cr, f.closeErr = wire.ParseCloseResponse(resps[0].Msg)
+	})
+	return cr, f.closeErr
+}
+
+func (f *File) ioSize(max int) int {
+	n := defaultIOSize
+	if max < n {
+		n = max
+	}
+	return n
+}
+
+// ReadAt reads len(p) bytes at off. It returns io.EOF, as io.ReaderAt does,
+// when fewer bytes exist.
+func (f *File) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
+	return f.ReadAtSize(ctx, p, off, 0)
+}
+
+// ReadAtSize is ReadAt with a chunk size (rsize); 0 picks the default.
+func (f *File) ReadAtSize(ctx context.Context, p []byte, off int64, chunk int) (int, error) {
+	if chunk <= 0 {
+		chunk = f.ioSize(f.t.s.conn.MaxRead())
+	}
+	chunk = min(chunk, f.t.s.conn.MaxRead())
+	type piece struct {
+		n   int
+		err error
+	}
+	nchunks := (len(p) + chunk - 1) / chunk
+	if nchunks <= 1 {
+		return f.readOne(ctx, p, off)
+	}
+	results := make([]piece, nchunks)
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i := 0; i < nchunks; i++ {
+		lo := i * chunk
+		hi := min(lo+chunk, len(p))
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i, lo, hi int) {
+			defer func() { <-sem; wg.Done() }()
+			n, err := f.readOne(ctx, p[lo:hi], off+int64(lo))
+			results[i] = piece{n, err}
+			if err != nil && err != io.EOF {
+				cancel()
+			}
+		}(i, lo, hi)
+	}
+	wg.Wait()
+	total := 0
+	for _, r := range results {
+		total += r.n
+		if r.err != nil {
+			return total, r.err
+		}
+		if r.n < chunk && total < len(p) {
+			// A short read in the middle is end of file.
+			return total, io.EOF
+		}
+	}
+	return total, nil
+}
+
+func (f *File) readOne(ctx context.Context, p []byte, off int64) (int, error) {
+	total := 0
+	for total < len(p) {
+		req := &wire.ReadRequest{ReadLength: uint32(len(p) - total), Offset: uint64(off) + uint64(total), FileID: f.ID}
+		resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdRead, Body: req, Payload: len(p) - total})
+		if err != nil {
+			return total, err
+		}
+		st := resps[0].Status()
+		if st == wire.StatusEndOfFile {
+			return total, io.EOF
+		}
+		if st != wire.StatusSuccess {
+			return total, f.t.statusErr(wire.CmdRead, st, f.Name)
+		}
+		rr, err := wire.ParseReadResponse(resps[0].Msg)
+		if err != nil {
+			return total, f.t.s.conn.protocolErr(err)
+		}
+		if len(rr.Data) > len(p)-total {
+			return total, f.t.s.conn.protocolErr(errReadOverflow)
+		}
+		n := copy(p[total:], rr.Data)
+		total += n
+		if n == 0 {
+			return total, io.EOF
+		}
+	}
+	return total, nil
+}
+
+// WriteAt writes p at off.
+func (f *File) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
+	return f.WriteAtSize(ctx, p, off, 0)
+}
+
+// WriteAtSize is WriteAt with a chunk size (wsize); 0 picks the default.
+func (f *File) WriteAtSize(ctx context.Context, p []byte, off int64, chunk int) (int, error) {
+	if chunk <= 0 {
+		chunk = f.ioSize(f.t.s.conn.MaxWrite())
+	}
+	chunk = min(chunk, f.t.s.conn.MaxWrite())
+	nchunks := (len(p) + chunk - 1) / chunk
+	if nchunks <= 1 {
+		return f.writeOne(ctx, p, off)
+	}
+	errs := make([]error, nchunks)
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i := 0; i < nchunks; i++ {
+		lo := i * chunk
+		hi := min(lo+chunk, len(p))
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i, lo, hi int) {
+			defer func() { <-sem; wg.Done() }()
+			if _, err := f.writeOne(ctx, p[lo:hi], off+int64(lo)); err != nil {
+				errs[i] = err
+				cancel()
+			}
+		}(i, lo, hi)
+	}
+	wg.Wait()
+	// Report the bytes written before the first failed chunk, as
+	// io.WriterAt requires a count that is a prefix.
+	for i, err := range errs {
+		if err != nil {
+			return i * chunk, err
+		}
+	}
+	return len(p), nil
+}
+
+func (f *File) writeOne(ctx context.Context, p []byte, off int64) (int, error) {
+	total := 0
+	for total < len(p) || len(p) == 0 {
+		req := &wire.WriteRequest{Offset: uint64(off) + uint64(total), FileID: f.ID, Data: p[total:]}
+		resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdWrite, Body: req, Payload: len(p) - total})
+		if err != nil {
+			return total, err
+		}
+		if st := resps[0].Status(); st != wire.StatusSuccess {
+			return total, f.t.statusErr(wire.CmdWrite, st, f.Name)
+		}
+		wr, err := wire.ParseWriteResponse(resps[0].Msg)
+		if err != nil {
+			return total, f.t.s.conn.protocolErr(err)
+		}
+		if int(wr.Count) > len(p)-total {
+			return total, f.t.s.conn.protocolErr(errWriteOverflow)
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		if wr.Count == 0 {
+			return total, io.ErrShortWrite
+		}
+		total += int(wr.Count)
+	}
+	return total, nil
+}
+
+// Flush asks the server to write cached data to stable storage.
+func (f *File) Flush(ctx context.Context) error {
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdFlush, Body: &wire.FlushRequest{FileID: f.ID}})
+	if err != nil {
+		return err
+	}
+	if st := resps[0].Status(); st != wire.StatusSuccess {
+		return f.t.statusErr(wire.CmdFlush, st, f.Name)
+	}
+	return nil
+}
+
+// QueryInfo returns an info buffer, MS-SMB2 3.2.4.14.
+func (f *File) QueryInfo(ctx context.Context, infoType, class uint8, addl uint32, outLen int) ([]byte, error) {
+	req := &wire.QueryInfoRequest{InfoType: infoType, FileInfoClass: class, OutputBufferLength: uint32(outLen), AdditionalInformation: addl, FileID: f.ID}
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdQueryInfo, Body: req, Payload: outLen})
+	if err != nil {
+		return nil, err
+	}
+	return f.t.queryInfoResult(resps[0], f.Name)
+}
+
+func (t *Tree) queryInfoResult(resp *Response, path string) ([]byte, error) {
+	if st := resp.Status(); st != wire.StatusSuccess {
+		return nil, t.statusErr(wire.CmdQueryInfo, st, path)
+	}
+	qr, err := wire.ParseQueryInfoResponse(resp.Msg)
+	if err != nil {
+		return nil, t.s.conn.protocolErr(err)
+	}
+	return qr.Buffer, nil
+}
+
+// SetInfo sets an info class, MS-SMB2 3.2.4.15.
+func (f *File) SetInfo(ctx context.Context, infoType, class uint8, addl uint32, buf []byte) error {
+	req := &wire.SetInfoRequest{InfoType: infoType, FileInfoClass: class, AdditionalInformation: addl, FileID: f.ID, Buffer: buf}
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdSetInfo, Body: req})
+	if err != nil {
+		return err
+	}
+	if st := resps[0].Status(); st != wire.StatusSuccess {
+		return f.t.statusErr(wire.CmdSetInfo, st, f.Name)
+	}
+	return nil
+}
+
+// QueryDirectory returns one buffer of directory entries; io.EOF when the
+// listing is complete (STATUS_NO_MORE_FILES).
+func (f *File) QueryDirectory(ctx context.Context, class uint8, flags uint8, pattern string, outLen int) ([]byte, error) {
+	req := &wire.QueryDirectoryRequest{FileInfoClass: class, Flags: flags, FileID: f.ID, Pattern: pattern, OutputBufferLength: uint32(outLen)}
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdQueryDirectory, Body: req, Payload: outLen})
+	if err != nil {
+		return nil, err
+	}
+	st := resps[0].Status()
+	if st == wire.StatusNoMoreFiles {
+		return nil, io.EOF
+	}
+	if st != wire.StatusSuccess {
+		return nil, f.t.statusErr(wire.CmdQueryDirectory, st, f.Name)
+	}
+	qr, err := wire.ParseQueryDirectoryResponse(resps[0].Msg)
+	if err != nil {
+		return nil, f.t.s.conn.protocolErr(err)
+	}
+	return qr.Buffer, nil
+}
+
+// Ioctl issues an FSCTL on the handle and returns its output.
+func (f *File) Ioctl(ctx context.Context, code uint32, in []byte, maxOut int) ([]byte, error) {
+	req := &wire.IoctlRequest{CtlCode: code, FileID: f.ID, Input: in, MaxOutputResponse: uint32(maxOut), Flags: wire.IoctlIsFsctl}
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdIoctl, Body: req, Payload: max(len(in), maxOut)})
+	if err != nil {
+		return nil, err
+	}
+	st := resps[0].Status()
+	if st != wire.StatusSuccess && st != wire.StatusBufferOverflow {
+		return nil, f.t.statusErr(wire.CmdIoctl, st, f.Name)
+	}
+	ir, err := wire.ParseIoctlResponse(resps[0].Msg)
+	if err != nil {
+		return nil, f.t.s.conn.protocolErr(err)
+	}
+	if st == wire.StatusBufferOverflow {
+		return ir.Output, f.t.statusErr(wire.CmdIoctl, st, f.Name)
+	}
+	return ir.Output, nil
+}
+
+// Lock applies byte-range locks, MS-SMB2 3.2.4.19.
+func (f *File) Lock(ctx context.Context, locks []wire.LockElement) error {
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdLock, Body: &wire.LockRequest{FileID: f.ID, Locks: locks}})
+	if err != nil {
+		return err
+	}
+	if st := resps[0].Status(); st != wire.StatusSuccess {
+		return f.t.statusErr(wire.CmdLock, st, f.Name)
+	}
+	return nil
+}
+
+// ChangeNotify waits for changes in a directory, MS-SMB2 3.2.4.20. It
+// blocks until the server reports changes or ctx is cancelled (which sends
+// CANCEL).
+func (f *File) ChangeNotify(ctx context.Context, filter uint32, watchTree bool, outLen int) ([]byte, error) {
+	req := &wire.ChangeNotifyRequest{OutputBufferLength: uint32(outLen), FileID: f.ID, CompletionFilter: filter}
+	if watchTree {
+		req.Flags = wire.WatchTree
+	}
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdChangeNotify, Body: req, Payload: outLen})
+	if err != nil {
+		return nil, err
+	}
+	st := resps[0].Status()
+	if st == wire.StatusNotifyEnumDir {
+		return nil, nil // too many changes: caller rescans
+	}
+	if st != wire.StatusSuccess {
+		return nil, f.t.statusErr(wire.CmdChangeNotify, st, f.Name)
+	}
+	nr, err := wire.ParseChangeNotifyResponse(resps[0].Msg)
+	if err != nil {
+		return nil, f.t.s.conn.protocolErr(err)
+	}
+	return nr.Buffer, nil
+}
