@@ -70,11 +70,14 @@ func startCapture(t *testing.T, port int, out string) (stop func()) {
 
 func decode(t *testing.T, pcap string, port int, fields ...string) string {
 	t.Helper()
-	args := []string{"-r", pcap, "-d", fmt.Sprintf("tcp.port==%d,nbss", port)}
+	args := []string{"-r", pcap}
 	args = append(args, fields...)
-	out, err := exec.Command("tshark", args...).CombinedOutput()
+	var stderr bytes.Buffer
+	cmd := exec.Command("tshark", args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("tshark %v: %v\n%s", args, err, out)
+		t.Fatalf("tshark %v: %v\n%s", args, err, stderr.String())
 	}
 	return string(out)
 }
@@ -150,7 +153,7 @@ func TestCaptureHasNoMalformedPackets(t *testing.T) {
 		{"2.0.2", smb.Options{MinDialect: wire.SMB202, MaxDialect: wire.SMB202}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := harness.StartSamba(t, harness.Config{})
+			s := harness.StartSamba(t, harness.Config{Port: 445})
 			pcap := filepath.Join(t.TempDir(), "run.pcap")
 			stop := startCapture(t, s.Port, pcap)
 			workload(t, s, tc.opts)
@@ -167,6 +170,9 @@ func TestCaptureHasNoMalformedPackets(t *testing.T) {
 				if !seen[fmt.Sprint(uint16(want))] {
 					t.Errorf("capture has no %s", want)
 				}
+			}
+			if os.Getenv("GOSMB_KEEP_PCAP") != "" {
+				exec.Command("cp", pcap, os.Getenv("GOSMB_KEEP_PCAP")).Run()
 			}
 			bad := decode(t, pcap, s.Port, "-Y", "_ws.malformed || _ws.expert.severity == error")
 			if strings.TrimSpace(bad) != "" {

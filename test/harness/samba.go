@@ -34,6 +34,9 @@ type Config struct {
 	// Global holds extra [global] parameters; they override the defaults.
 	Global map[string]string
 	Shares []Share
+	// Port is the TCP port; 0 picks a free one. The capture tests use 445,
+	// the only port where Wireshark decodes direct-TCP framing.
+	Port int
 	// Users maps user names to passwords; each is created as a system user
 	// (useradd) if missing and added to Samba's passdb.
 	Users map[string]string
@@ -93,9 +96,11 @@ func Start(dir string, cfg Config) (*Samba, error) {
 	if len(cfg.Users) == 0 {
 		cfg.Users = map[string]string{DefaultUser: DefaultPassword}
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	port := cfg.Port
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
 	s := &Samba{Dir: dir, Port: port, Host: "127.0.0.1", exited: make(chan struct{})}
 	if p, ok := cfg.Users[DefaultUser]; ok {
