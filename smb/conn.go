@@ -474,6 +474,9 @@ func (c *Conn) handleFrame(frame []byte) error {
 		return &ProtocolError{Server: c.server, Err: err}
 	}
 	for _, msg := range msgs {
+		if c.opts.OnMessage != nil {
+			c.opts.OnMessage(msg)
+		}
 		if err := c.dispatch(msg, encrypted); err != nil {
 			return err
 		}

@@ -36,6 +36,10 @@ type Options struct {
 	Logger      *zap.Logger
 	// Transport, when set, is used instead of dialling TCP (tests).
 	Transport transport.Transport
+	// OnMessage, when set, sees every message the server sends (after
+	// decryption, one compound element at a time) before it is decoded.
+	// Tests use it to record real server replies as fuzz seeds.
+	OnMessage func(msg []byte)
 }
 
 // DefaultCiphers is the cipher preference when Options.Ciphers is nil. GCM

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -20,7 +21,7 @@ func main() {
 
 func run(args []string) int {
 	app := newApp()
-	if err := app.Run(args); err != nil {
+	if err := app.Run(hoistOptions(args)); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", filepath.Base(args[0]), describe(err))
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) && ec.ExitCode() != 0 {
@@ -59,4 +60,33 @@ var optFlag = &cli.StringSliceFlag{
 
 func background() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
+}
+
+// hoistOptions moves -o/--options flags that follow positional arguments
+// (mount.cifs style: "ls //srv/share -o user=x") to just after the
+// subcommand, where the CLI parser looks for flags.
+func hoistOptions(args []string) []string {
+	if len(args) < 3 {
+		return args
+	}
+	head := []string{args[0], args[1]}
+	var flags, rest []string
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			rest = append(rest, args[i:]...)
+			i = len(args)
+		case (a == "-o" || a == "--options") && i+1 < len(args):
+			flags = append(flags, a, args[i+1])
+			i++
+		case strings.HasPrefix(a, "-o") && len(a) > 2 && !strings.HasPrefix(a, "--"):
+			flags = append(flags, "-o", a[2:])
+		case strings.HasPrefix(a, "--options="):
+			flags = append(flags, a)
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return append(append(head, flags...), rest...)
 }

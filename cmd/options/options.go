@@ -339,7 +339,7 @@ func (o *Options) set(name, val string, hasVal bool) error {
 		if strings.HasPrefix(name, "x-") || name == "comment" {
 			return nil // systemd and fstab annotations, meant for others
 		}
-		return &Error{name, "unknown option (see `gosmb help mount` for the list)"}
+		return &Error{name, "unknown option (the list of options is in README.md)"}
 	}
 	return nil
 }

@@ -61,7 +61,10 @@ type IoctlResponse struct {
 	Flags   uint32
 }
 
-func (r *IoctlResponse) Length() int { return 48 + len(r.Input) + len(r.Output) + 8 }
+func (r *IoctlResponse) Length() int {
+	outOff := (HeaderSize + 48 + len(r.Input) + 7) &^ 7
+	return outOff - HeaderSize + len(r.Output)
+}
 
 func (r *IoctlResponse) Append(b []byte) []byte {
 	base := len(b) - HeaderSize
