@@ -22,6 +22,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/gosmb/gosmb/smb/smbcrypto"
 	"github.com/gosmb/gosmb/smb/wire"
 	"github.com/gosmb/gosmb/transport"
 )
@@ -100,7 +101,7 @@ type Conn struct {
 	cipher             wire.Cipher
 	signingAlg         wire.SigningAlg
 	negToken           []byte
-	preauth            [64]byte
+	preauth            smbcrypto.PreauthHash
 	posix              bool
 	multiCredit        bool
 

@@ -3,7 +3,6 @@ package smb
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha512"
 	"fmt"
 	"slices"
 	"time"
@@ -229,18 +228,9 @@ func (c *Conn) negotiate311(nr *wire.NegotiateResponse, ciphers []wire.Cipher, a
 		c.posix = true
 	}
 	// Preauth integrity, MS-SMB2 3.2.5.2: H = SHA-512(H || message).
-	c.preauth = preauthUpdate(c.preauth, reqMsg)
-	c.preauth = preauthUpdate(c.preauth, respMsg)
+	c.preauth.Update(reqMsg)
+	c.preauth.Update(respMsg)
 	return nil
-}
-
-func preauthUpdate(h [64]byte, msg []byte) [64]byte {
-	d := sha512.New()
-	d.Write(h[:])
-	d.Write(msg)
-	var out [64]byte
-	d.Sum(out[:0])
-	return out
 }
 
 func (c *Conn) protocolErr(err error) error {

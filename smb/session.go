@@ -100,7 +100,7 @@ func (c *Conn) SessionSetup(ctx context.Context, mech auth.Mechanism) (*Session,
 		}
 		resp := resps[0]
 		if c.dialect == wire.SMB311 {
-			preauth = preauthUpdate(preauth, req.sent)
+			preauth.Update(req.sent)
 		}
 		st := resp.Status()
 		if st != wire.StatusSuccess && st != wire.StatusMoreProcessingRequired {
@@ -125,7 +125,7 @@ func (c *Conn) SessionSetup(ctx context.Context, mech auth.Mechanism) (*Session,
 		}
 		if st == wire.StatusMoreProcessingRequired {
 			if c.dialect == wire.SMB311 {
-				preauth = preauthUpdate(preauth, resp.Msg)
+				preauth.Update(resp.Msg)
 			}
 			in = sr.SecurityBuffer
 			continue
@@ -148,7 +148,7 @@ func (c *Conn) SessionSetup(ctx context.Context, mech auth.Mechanism) (*Session,
 
 // establish derives keys and decides signing and encryption once the
 // session setup succeeded, MS-SMB2 3.2.5.3.1.
-func (s *Session) establish(mech auth.Mechanism, preauth [64]byte, final *Response) error {
+func (s *Session) establish(mech auth.Mechanism, preauth smbcrypto.PreauthHash, final *Response) error {
 	c := s.conn
 	guest := s.Guest()
 	if guest {

@@ -228,7 +228,9 @@ func (c *Client) Authenticate(challenge []byte) ([]byte, error) {
 			if c.Now != nil {
 				now = c.Now
 			}
-			ts = le.AppendUint64(nil, uint64(now().UnixNano()/100)+116444736000000000)
+			// FILETIME from seconds: UnixNano overflows outside 1678-2262.
+			t := now()
+			ts = le.AppendUint64(nil, uint64(t.Unix()+11644473600)*1e7+uint64(t.Nanosecond()/100))
 		}
 		// Our AV pairs: the server's, plus MsvAvFlags with the MIC bit when
 		// we send a MIC (only when the server gave a timestamp).
