@@ -48,6 +48,10 @@ type Request struct {
 	// Signed forces signing even when the session does not require it
 	// (validate negotiate must be signed).
 	Signed bool
+	// Tail is bytes that follow Body on the wire (WRITE data). When the
+	// message is neither signed nor sealed it goes to the socket as its own
+	// buffer, so large writes are never copied.
+	Tail []byte
 
 	sent []byte // the message as sent, before encryption (preauth hashing)
 }
@@ -277,7 +281,7 @@ func (c *Conn) roundTrip(ctx context.Context, s *Session, reqs ...*Request) ([]*
 	}
 	c.mu.Unlock()
 
-	var frame []byte
+	var frame, tail []byte
 	for i, r := range reqs {
 		h := wire.Header{
 			Command:   r.Cmd,
@@ -297,8 +301,18 @@ func (c *Conn) roundTrip(ctx context.Context, s *Session, reqs ...*Request) ([]*
 		if signThis {
 			h.Flags |= wire.FlagSigned
 		}
-		msg := h.Append(make([]byte, 0, wire.HeaderSize+r.Body.Length()+8))
+		zeroCopy := len(r.Tail) > 0 && len(reqs) == 1 && !signThis && !seal
+		size := wire.HeaderSize + r.Body.Length() + 8
+		if !zeroCopy {
+			size += len(r.Tail)
+		}
+		msg := h.Append(make([]byte, 0, size))
 		msg = r.Body.Append(msg)
+		if zeroCopy {
+			tail = r.Tail
+		} else {
+			msg = append(msg, r.Tail...)
+		}
 		if i < len(reqs)-1 {
 			msg = wire.Pad8(msg)
 			le32put(msg[wire.OffNextCommand:], uint32(len(msg)))
@@ -324,13 +338,13 @@ func (c *Conn) roundTrip(ctx context.Context, s *Session, reqs ...*Request) ([]*
 	}
 
 	c.writeMu.Lock()
-	err := c.t.Send(frame)
+	err := c.t.Send(frame, tail)
 	c.writeMu.Unlock()
 	if err != nil {
 		c.fail(&ConnError{Server: c.server, Op: "write", Err: err})
 		// fail delivered the error to our calls; collect it below.
 	} else {
-		c.Stats.BytesSent.Add(uint64(len(frame)) + 4)
+		c.Stats.BytesSent.Add(uint64(len(frame)+len(tail)) + 4)
 	}
 
 	resps := make([]*Response, len(reqs))

@@ -31,7 +31,7 @@ const (
 	maxBalance = 1 << 16
 	// targetWindow is how many credits the client asks for beyond a request's
 	// charge, so that several 4 MiB reads and writes can be in flight at once.
-	targetWindow = 512
+	targetWindow = 2048
 )
 
 func newCreditWindow(initial int) *creditWindow {

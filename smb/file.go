@@ -27,7 +27,7 @@ func (f *File) Tree() *Tree { return f.t }
 
 // maxInFlight bounds the READs or WRITEs one ReadAt or WriteAt keeps
 // outstanding; the credit window bounds the connection as a whole.
-const maxInFlight = 8
+const maxInFlight = 16
 
 // defaultIOSize is the chunk size of one READ or WRITE when the caller sets
 // none: the server's maximum, capped at 4 MiB as cifs's default rsize/wsize.
@@ -279,7 +279,11 @@ func (f *File) writeOne(ctx context.Context, p []byte, off int64) (int, error) {
 	total := 0
 	for total < len(p) || len(p) == 0 {
 		req := &wire.WriteRequest{Offset: uint64(off) + uint64(total), FileID: f.ID, Data: p[total:]}
-		resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdWrite, Body: req, Payload: len(p) - total})
+		r := &Request{Cmd: wire.CmdWrite, Body: writeHeader{req}, Tail: p[total:], Payload: len(p) - total}
+		if len(p) == 0 {
+			r.Body, r.Tail = req, nil
+		}
+		resps, err := f.t.roundTrip(ctx, r)
 		if err != nil {
 			return total, err
 		}
@@ -430,3 +434,10 @@ func (f *File) ChangeNotify(ctx context.Context, filter uint32, watchTree bool, 
 	}
 	return nr.Buffer, nil
 }
+
+// writeHeader encodes a WRITE request without its data, which travels as
+// Request.Tail.
+type writeHeader struct{ *wire.WriteRequest }
+
+func (w writeHeader) Length() int            { return 48 }
+func (w writeHeader) Append(b []byte) []byte { return w.AppendHeaderOnly(b) }
