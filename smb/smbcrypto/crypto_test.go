@@ -172,3 +172,17 @@ func BenchmarkSignCMAC1MiB(b *testing.B) {
 		s.Sign(msg)
 	}
 }
+
+// The GCM specification's test cases 1 and 2 (McGrew and Viega): the AEAD
+// our GCM sealing and GMAC signing are built on. Case 1, with no plaintext,
+// is a GMAC.
+func TestGCMAndGMACVectors(t *testing.T) {
+	b, _ := aes.NewCipher(make([]byte, 16))
+	g, _ := cipherGCM(b)
+	if got := g.Seal(nil, make([]byte, 12), nil, nil); !bytes.Equal(got, unhex("58e2fccefa7e3061367f1d57a4e7455a")) {
+		t.Errorf("GMAC test case 1 = %x", got)
+	}
+	if got := g.Seal(nil, make([]byte, 12), make([]byte, 16), nil); !bytes.Equal(got, unhex("0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf")) {
+		t.Errorf("GCM test case 2 = %x", got)
+	}
+}

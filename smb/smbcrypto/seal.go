@@ -43,7 +43,7 @@ func NewSealer(c wire.Cipher, encKey, decKey []byte) (*Sealer, error) {
 		}
 		switch c {
 		case wire.CipherAES128GCM, wire.CipherAES256GCM:
-			return cipher.NewGCM(b)
+			return cipherGCM(b)
 		case wire.CipherAES128CCM, wire.CipherAES256CCM:
 			return NewCCM(b, 11, 16)
 		}
