@@ -45,9 +45,14 @@ func (t *Tree) roundTrip(ctx context.Context, reqs ...*Request) ([]*Response, er
 	return t.s.conn.roundTrip(ctx, t.s, reqs...)
 }
 
-// CleanPath converts a slash-separated path to the backslash form SMB uses,
-// without leading separators.
-func CleanPath(p string) string {
+// WirePath converts a slash-separated path relative to the share to the
+// form the server expects, without leading separators: backslashes
+// normally, but slashes on a POSIX-extensions connection, where Samba takes
+// a backslash as an ordinary character of a name.
+func (t *Tree) WirePath(p string) string {
+	if t.s.conn.posix {
+		return strings.Trim(p, "/")
+	}
 	p = strings.ReplaceAll(p, "/", `\`)
 	return strings.Trim(p, `\`)
 }
@@ -57,7 +62,7 @@ func CleanPath(p string) string {
 // info levels only on handles opened with it). The context's mode applies
 // when the open creates the file; callers that care pass their own.
 func (t *Tree) prepareCreate(name string, req *wire.CreateRequest) {
-	req.Name = CleanPath(name)
+	req.Name = t.WirePath(name)
 	if req.ImpersonationLevel == 0 {
 		req.ImpersonationLevel = wire.ImpersonationImpersonation
 	}

@@ -3,6 +3,7 @@ package smb
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/gosmb/gosmb/smb/fscc"
@@ -87,7 +88,7 @@ func (t *Tree) Stat(ctx context.Context, path string) (*FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf, err := t.queryInfoResult(resps[0], CleanPath(path))
+	buf, err := t.queryInfoResult(resps[0], t.WirePath(path))
 	if err != nil {
 		return nil, err
 	}
@@ -100,18 +101,8 @@ func (t *Tree) Stat(ctx context.Context, path string) (*FileInfo, error) {
 	if err != nil {
 		return nil, t.s.conn.protocolErr(err)
 	}
-	fi.Name = baseName(path)
+	fi.Name = path[strings.LastIndex(path, "/")+1:]
 	return fi, nil
-}
-
-func baseName(p string) string {
-	p = CleanPath(p)
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '\\' {
-			return p[i+1:]
-		}
-	}
-	return p
 }
 
 func fileInfoFromAll(buf []byte) (*FileInfo, error) {
@@ -255,28 +246,34 @@ func (t *Tree) Mkdir(ctx context.Context, path string) error {
 	return err
 }
 
-// Remove deletes a file, or an empty directory when dir is set, with a
-// delete-on-close open.
+// Remove deletes a file, or an empty directory when dir is set: CREATE +
+// SET_INFO(FileDispositionInformation) + CLOSE, as cifs.ko does, so that
+// STATUS_DIRECTORY_NOT_EMPTY and sharing errors come back from SET_INFO
+// instead of being lost in the CLOSE of a delete-on-close open.
 func (t *Tree) Remove(ctx context.Context, path string, dir bool) error {
-	opts := uint32(wire.FileDeleteOnClose | wire.FileOpenReparsePoint)
+	opts := wire.FileOpenReparsePoint
 	if dir {
 		opts |= wire.FileDirectoryFile
 	} else {
 		opts |= wire.FileNonDirectoryFile
 	}
+	set := &Request{Cmd: wire.CmdSetInfo, Body: &wire.SetInfoRequest{
+		InfoType: wire.InfoFile, FileInfoClass: uint8(fscc.FileDispositionInformationClass), FileID: wire.FileIDAny,
+		Buffer: (&fscc.FileDispositionInformation{DeletePending: true}).Append(nil),
+	}}
 	_, err := t.compound(ctx, path, wire.CreateRequest{
 		DesiredAccess:     wire.Delete | wire.FileReadAttributes,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileOpen,
 		CreateOptions:     opts,
-	})
+	}, set)
 	return err
 }
 
 // Rename moves oldPath to newPath (both relative to the share), replacing an
 // existing target when replace is set: CREATE + SET_INFO + CLOSE.
 func (t *Tree) Rename(ctx context.Context, oldPath, newPath string, replace bool) error {
-	info := (&fscc.FileRenameInformation{ReplaceIfExists: replace, FileName: CleanPath(newPath)}).Append(nil)
+	info := (&fscc.FileRenameInformation{ReplaceIfExists: replace, FileName: t.WirePath(newPath)}).Append(nil)
 	set := &Request{Cmd: wire.CmdSetInfo, Body: &wire.SetInfoRequest{
 		InfoType: wire.InfoFile, FileInfoClass: uint8(fscc.FileRenameInformationClass), FileID: wire.FileIDAny, Buffer: info,
 	}}
@@ -326,4 +323,28 @@ func (t *Tree) StatFS(ctx context.Context) (*fscc.FsFullSize, error) {
 		return nil, t.s.conn.protocolErr(err)
 	}
 	return fs, nil
+}
+
+// Stat queries an open handle's attributes, for files that may have no
+// name any more (unlinked while open).
+func (f *File) Stat(ctx context.Context) (*FileInfo, error) {
+	posix := f.t.s.conn.posix
+	class := uint8(fscc.FileAllInformation)
+	if posix {
+		class = uint8(fscc.FilePosixInformation)
+	}
+	buf, err := f.QueryInfo(ctx, wire.InfoFile, class, 0, maxInfoSize)
+	if err != nil {
+		return nil, err
+	}
+	var fi *FileInfo
+	if posix {
+		fi, err = fileInfoFromPOSIX(buf)
+	} else {
+		fi, err = fileInfoFromAll(buf)
+	}
+	if err != nil {
+		return nil, f.t.s.conn.protocolErr(err)
+	}
+	return fi, nil
 }

@@ -1,0 +1,211 @@
+package fs
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"go.uber.org/zap"
+
+	"github.com/gosmb/gosmb/smb"
+)
+
+// Config is what a mount needs beyond the share; see the package doc for
+// the cifs option behind each field.
+type Config struct {
+	UID, GID           uint32
+	UIDSet, GIDSet     bool
+	ForceUID, ForceGID bool
+	FileMode, DirMode  uint32
+	NoPerm             bool
+	ReadOnly           bool
+	Cache              string
+	AttrTimeout        time.Duration
+	Rsize, Wsize       int
+	AllowOther         bool
+	FsName             string // "//host/share", shown in /proc/mounts
+	SubPath            string // directory of the share to mount as the root
+	Debug              bool
+	Logger             *zap.Logger
+}
+
+// Mount is a live FUSE mount of a share.
+type Mount struct {
+	share  *smb.Share
+	cfg    Config
+	log    *zap.Logger
+	server *fuse.Server
+	dir    string
+
+	attrs attrCache
+}
+
+// MountShare mounts share at mountpoint and returns once the kernel mount is live.
+func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error) {
+	if cfg.FileMode == 0 {
+		cfg.FileMode = 0o755
+	}
+	if cfg.DirMode == 0 {
+		cfg.DirMode = 0o755
+	}
+	if !cfg.UIDSet {
+		cfg.UID = uint32(os.Getuid())
+	}
+	if !cfg.GIDSet {
+		cfg.GID = uint32(os.Getgid())
+	}
+	if cfg.Cache == "" {
+		cfg.Cache = "strict"
+	}
+	if cfg.AttrTimeout == 0 && cfg.Cache != "none" {
+		cfg.AttrTimeout = time.Second
+	}
+	if cfg.Cache == "none" {
+		cfg.AttrTimeout = 0
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	m := &Mount{share: share, cfg: cfg, log: log, dir: mountpoint}
+	m.attrs.entries = make(map[string]cachedAttr)
+	root := &node{m: m}
+	timeout := cfg.AttrTimeout
+	neg := time.Duration(0)
+	opts := &gofs.Options{
+		AttrTimeout:     &timeout,
+		EntryTimeout:    &timeout,
+		NegativeTimeout: &neg,
+		MountOptions: fuse.MountOptions{
+			FsName:        cfg.FsName,
+			Name:          "gosmb",
+			AllowOther:    cfg.AllowOther,
+			MaxWrite:      1 << 20,
+			MaxReadAhead:  1 << 20,
+			DisableXAttrs: true,
+			Debug:         cfg.Debug,
+		},
+		UID: cfg.UID,
+		GID: cfg.GID,
+	}
+	if cfg.ReadOnly {
+		opts.MountOptions.Options = append(opts.MountOptions.Options, "ro")
+	}
+	srv, err := gofs.Mount(mountpoint, root, opts)
+	if err != nil {
+		return nil, fmt.Errorf("mounting %s on %s: %w", cfg.FsName, mountpoint, err)
+	}
+	m.server = srv
+	return m, nil
+}
+
+// Wait blocks until the file system is unmounted.
+func (m *Mount) Wait() { m.server.Wait() }
+
+// Unmount unmounts; open handles are closed by the kernel's releases.
+func (m *Mount) Unmount() error { return m.server.Unmount() }
+
+// smbPath joins the mount's subpath and a path relative to the root.
+func (m *Mount) smbPath(rel string) string {
+	return path.Join(m.cfg.SubPath, rel)
+}
+
+// attrCache keeps the attributes a listing returned for AttrTimeout, so the
+// LOOKUPs that follow a READDIRPLUS need no round trip.
+type attrCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedAttr
+}
+
+type cachedAttr struct {
+	fi      smb.FileInfo
+	expires time.Time
+}
+
+func (c *attrCache) put(p string, fi smb.FileInfo, ttl time.Duration) {
+	if ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) > 100000 {
+		c.entries = make(map[string]cachedAttr)
+	}
+	c.entries[p] = cachedAttr{fi, time.Now().Add(ttl)}
+}
+
+func (c *attrCache) get(p string) (smb.FileInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[p]
+	if !ok || time.Now().After(e.expires) {
+		delete(c.entries, p)
+		return smb.FileInfo{}, false
+	}
+	return e.fi, true
+}
+
+// forget drops p, and everything under it, after a change.
+func (c *attrCache) forget(p string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, p)
+	prefix := p + "/"
+	for k := range c.entries {
+		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			delete(c.entries, k)
+		}
+	}
+}
+
+// fillAttr maps SMB attributes to a stat, as mount.cifs does.
+func (m *Mount) fillAttr(fi *smb.FileInfo, out *fuse.Attr) {
+	out.Ino = fi.FileID
+	out.Size = uint64(fi.Size)
+	out.Blocks = uint64(fi.AllocSize+511) / 512
+	out.Blksize = 4096
+	setTime := func(t time.Time, sec *uint64, nsec *uint32) {
+		if t.IsZero() {
+			return
+		}
+		*sec = uint64(t.Unix())
+		*nsec = uint32(t.Nanosecond())
+	}
+	setTime(fi.Atime, &out.Atime, &out.Atimensec)
+	setTime(fi.Mtime, &out.Mtime, &out.Mtimensec)
+	setTime(fi.Ctime, &out.Ctime, &out.Ctimensec)
+	out.Nlink = fi.Nlink
+	if out.Nlink == 0 {
+		out.Nlink = 1
+	}
+	typ := uint32(syscall.S_IFREG)
+	if fi.IsDir() {
+		typ = syscall.S_IFDIR
+	}
+	if fi.POSIX {
+		out.Mode = typ | fi.Mode&0o7777
+		out.Uid, out.Gid = fi.UID, fi.GID
+	} else {
+		perm := m.cfg.FileMode
+		if fi.IsDir() {
+			perm = m.cfg.DirMode
+		} else if fi.Attributes&0x1 != 0 { // FILE_ATTRIBUTE_READONLY
+			perm &^= 0o222
+		}
+		out.Mode = typ | perm
+		out.Uid, out.Gid = m.cfg.UID, m.cfg.GID
+	}
+	if m.cfg.ForceUID || !fi.POSIX {
+		if m.cfg.ForceUID {
+			out.Uid = m.cfg.UID
+		}
+	}
+	if m.cfg.ForceGID {
+		out.Gid = m.cfg.GID
+	}
+}
