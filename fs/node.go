@@ -99,7 +99,8 @@ func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	out := make([]fuse.DirEntry, 0, len(ents))
+	out := make([]fuse.DirEntry, 0, len(ents)+2)
+	out = append(out, fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR}, fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR})
 	for i := range ents {
 		e := &ents[i]
 		mode := uint32(syscall.S_IFREG)

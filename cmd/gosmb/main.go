@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if filepath.Base(args[0]) == "mount.gosmb" {
+		return runMountHelper(args)
+	}
 	app := newApp()
 	if err := app.Run(hoistOptions(args)); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", filepath.Base(args[0]), describe(err))
@@ -47,6 +51,8 @@ environment variable, in that order.`,
 			lsCommand(),
 			getCommand(),
 			putCommand(),
+			mountCommand(),
+			umountCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
@@ -89,4 +95,16 @@ func hoistOptions(args []string) []string {
 		}
 	}
 	return append(append(head, flags...), rest...)
+}
+
+// newFlagSet builds the flag set a cli.Context needs to hand -o options to
+// parseTarget outside the CLI parser (the mount daemon).
+func newFlagSet(opts string) *flag.FlagSet {
+	set := flag.NewFlagSet("mount", flag.ContinueOnError)
+	v := cli.NewStringSlice()
+	if opts != "" {
+		v = cli.NewStringSlice(opts)
+	}
+	set.Var(v, "options", "")
+	return set
 }
