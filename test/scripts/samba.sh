@@ -13,6 +13,9 @@ start)
 	pass=${5:-gosmb-Pass1}
 	mkdir -p "$dir"/{private,state,cache,lock,run,ncalrpc,share,log}
 	dir=$(cd "$dir" && pwd)
+	# The share user must reach the share: open the state dir and its parent
+	# (mktemp makes them 0700).
+	chmod 755 "$dir" "$(dirname "$dir")" 2>/dev/null || true
 	id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 	chown "$user" "$dir/share"
 	cat >"$dir/smb.conf" <<EOT
@@ -50,7 +53,8 @@ start)
 	directory mask = 0777
 EOT
 	printf '%s\n%s\n' "$pass" "$pass" | smbpasswd -c "$dir/smb.conf" -s -a "$user" >/dev/null
-	smbd -s "$dir/smb.conf" --foreground --no-process-group >"$dir/log/smbd.out" 2>&1 &
+	# Its own session: smbd signals its whole process group when it stops.
+	setsid smbd -s "$dir/smb.conf" --foreground --no-process-group >"$dir/log/smbd.out" 2>&1 &
 	echo $! >"$dir/smbd.pid"
 	for _ in $(seq 100); do
 		if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
