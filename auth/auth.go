@@ -73,8 +73,14 @@ func (m *ntlmMech) Step(_ context.Context, in []byte) ([]byte, bool, error) {
 
 func (m *ntlmMech) SessionKey() []byte { return m.c.SessionKey() }
 
-// MIC signs data for SPNEGO's mechListMIC.
-func (m *ntlmMech) MIC(data []byte) []byte { return m.c.Sign(data) }
+// MIC signs data for SPNEGO's mechListMIC, or returns nil when the
+// exchange has no MIC to extend (anonymous).
+func (m *ntlmMech) MIC(data []byte) []byte {
+	if !m.c.MICSent() {
+		return nil
+	}
+	return m.c.Sign(data)
+}
 
 // VerifyMIC checks the server's mechListMIC.
 func (m *ntlmMech) VerifyMIC(data, mic []byte) error { return m.c.VerifyServer(data, mic) }
@@ -91,9 +97,10 @@ type micMech interface {
 }
 
 type spnegoMech struct {
-	inner micMech
-	step  int
-	done  bool
+	inner   micMech
+	step    int
+	done    bool
+	sentMIC bool
 }
 
 // NewSPNEGO wraps a mechanism in SPNEGO (RFC 4178, MS-SPNG), as SMB2
@@ -127,7 +134,7 @@ func (s *spnegoMech) Step(ctx context.Context, in []byte) ([]byte, bool, error) 
 	}
 	if s.done {
 		// The server's final token: check its mechListMIC.
-		if len(resp.MechListMIC) > 0 {
+		if len(resp.MechListMIC) > 0 && s.sentMIC {
 			if err := s.inner.VerifyMIC(spnego.EncodeMechTypes([]spnego.OID{s.inner.MechOID()}), resp.MechListMIC); err != nil {
 				return nil, true, err
 			}
@@ -145,6 +152,7 @@ func (s *spnegoMech) Step(ctx context.Context, in []byte) ([]byte, bool, error) 
 	var mic []byte
 	if done {
 		mic = s.inner.MIC(spnego.EncodeMechTypes([]spnego.OID{s.inner.MechOID()}))
+		s.sentMIC = mic != nil
 	}
 	return spnego.EncodeResp(tok, mic), false, nil
 }

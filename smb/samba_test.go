@@ -402,3 +402,40 @@ func TestCancelChangeNotify(t *testing.T) {
 		t.Fatal("no CANCEL sent")
 	}
 }
+
+func TestGuestAndAnonymous(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{
+		Global: map[string]string{"map to guest": "Bad User", "guest account": "nobody"},
+		Shares: []harness.Share{{Name: "share"}, {Name: "public", Params: map[string]string{"guest ok": "yes", "read only": "yes"}}},
+	})
+	os.WriteFile(filepath.Join(s.SharePath("public"), "readme.txt"), []byte("public"), 0o644)
+	for _, c := range []struct {
+		name  string
+		creds auth.Credentials
+	}{
+		{"guest", auth.Credentials{Username: "nosuchuser", Password: "x", Guest: true}},
+		{"anonymous", auth.Credentials{Anonymous: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := ctxT(t)
+			sh, err := smb.DialShare(ctx, s.Host, "public", auth.NewSPNEGO(auth.NewNTLM(c.creds)), smb.Options{Port: s.Port})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sh.Close(ctx)
+			if !sh.Session.Guest() || sh.Session.Signed() {
+				t.Fatalf("guest=%v signed=%v", sh.Session.Guest(), sh.Session.Signed())
+			}
+			fi, err := sh.Tree.Stat(ctx, "readme.txt")
+			if err != nil || fi.Size != 6 {
+				t.Fatalf("Stat = %+v, %v", fi, err)
+			}
+			// Asking for signing on a guest session is refused, not downgraded.
+			_, err = smb.DialShare(ctx, s.Host, "public", auth.NewSPNEGO(auth.NewNTLM(c.creds)), smb.Options{Port: s.Port, RequireSigning: true})
+			var se *smb.SecurityError
+			if !errors.As(err, &se) {
+				t.Fatalf("sign on a %s session: %v", c.name, err)
+			}
+		})
+	}
+}

@@ -150,8 +150,12 @@ func (c *Conn) SessionSetup(ctx context.Context, mech auth.Mechanism) (*Session,
 // session setup succeeded, MS-SMB2 3.2.5.3.1.
 func (s *Session) establish(mech auth.Mechanism, preauth smbcrypto.PreauthHash, final *Response) error {
 	c := s.conn
-	guest := s.Guest()
-	if guest {
+	// An anonymous exchange yields no session key: a null session, whatever
+	// flags the server set.
+	if len(mech.SessionKey()) == 0 {
+		s.flags |= wire.SessionFlagIsNull
+	}
+	if s.Guest() {
 		if c.opts.RequireSigning || c.opts.Seal {
 			return &SecurityError{Server: c.server, What: "server made this a guest session, which cannot be signed or encrypted (sign/seal requested); check the user name and password"}
 		}
@@ -161,9 +165,6 @@ func (s *Session) establish(mech auth.Mechanism, preauth smbcrypto.PreauthHash, 
 		return nil
 	}
 	key := mech.SessionKey()
-	if len(key) == 0 {
-		return &SecurityError{Server: c.server, What: "authentication produced no session key"}
-	}
 	s.sessionKey = append([]byte(nil), key...)
 	s.keys = smbcrypto.DeriveKeys(c.dialect, c.cipher, key, preauth[:])
 	signer, err := smbcrypto.NewSigner(c.signingAlg, s.keys.Signing)

@@ -67,6 +67,7 @@ type Client struct {
 	serverSignKey        []byte
 	clientSeal           *rc4.Cipher
 	authMsg              []byte
+	micSent              bool
 	serverSeal           *rc4.Cipher
 }
 
@@ -213,8 +214,9 @@ func (c *Client) Authenticate(challenge []byte) ([]byte, error) {
 	pairs, _ := parseAV(ch.TargetInfo)
 	if anonymous {
 		c.flags |= FlagAnonymous
+		c.flags &^= FlagKeyExch | FlagSign | FlagSeal
 		lm = []byte{0}
-		c.exportedKey = make([]byte, 16) // no session key: the session cannot sign
+		c.exportedKey = nil // no session key: the session cannot sign
 	} else {
 		var ts []byte
 		for _, p := range pairs {
@@ -313,12 +315,21 @@ func (c *Client) mic(enabled bool) {
 	}
 	m := hmacMD5(c.exportedKey, c.negotiate, c.challenge, c.authMsg)
 	copy(c.authMsg[72:88], m)
+	c.micSent = true
 }
+
+// MICSent reports whether AUTHENTICATE carried a MIC. Only then does the
+// server expect SPNEGO's mechListMIC (MS-SPNG 3.1.5.1): an anonymous or
+// MIC-less exchange has no key to protect the mechanism list with.
+func (c *Client) MICSent() bool { return c.micSent }
 
 // SessionKey is the ExportedSessionKey, the SMB2 session key.
 func (c *Client) SessionKey() []byte { return c.exportedKey }
 
 func (c *Client) deriveKeys() {
+	if c.exportedKey == nil {
+		return
+	}
 	md := func(k []byte, magic string) []byte {
 		h := md5.New()
 		h.Write(k)
@@ -348,11 +359,17 @@ func mac(signKey []byte, seal *rc4.Cipher, keyExch bool, data []byte) []byte {
 
 // Sign returns the client's signature over data (SPNEGO mechListMIC).
 func (c *Client) Sign(data []byte) []byte {
+	if c.clientSeal == nil {
+		return nil
+	}
 	return mac(c.clientSignKey, c.clientSeal, c.flags&FlagKeyExch != 0, data)
 }
 
 // VerifyServer checks a signature the server made over data.
 func (c *Client) VerifyServer(data, sig []byte) error {
+	if c.serverSeal == nil {
+		return &Error{"no session key to verify the server's mechListMIC"}
+	}
 	want := mac(c.serverSignKey, c.serverSeal, c.flags&FlagKeyExch != 0, data)
 	if subtle.ConstantTimeCompare(want, sig) != 1 {
 		return &Error{"server's mechListMIC does not verify"}

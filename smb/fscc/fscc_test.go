@@ -191,3 +191,42 @@ func FuzzParseInfo(f *testing.F) {
 		ParseSID(b)
 	})
 }
+
+func TestSambaSecurityDescriptors(t *testing.T) {
+	for name, b := range seeds(t, "-secdesc.bin") {
+		sd, err := ParseSecurityDescriptor(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if sd.Owner == nil || sd.DACL == nil || len(sd.DACL.ACEs) == 0 {
+			t.Fatalf("%s: %+v", name, sd)
+		}
+		again, err := ParseSecurityDescriptor(sd.Append(nil))
+		if err != nil || again.Owner.String() != sd.Owner.String() || len(again.DACL.ACEs) != len(sd.DACL.ACEs) {
+			t.Fatalf("%s: re-encode: %v", name, err)
+		}
+		for n := range b {
+			ParseSecurityDescriptor(b[:n])
+		}
+	}
+	for name, b := range seeds(t, "-stream.bin") {
+		st, err := ParseStreamInformation(b)
+		if err != nil || len(st) == 0 || st[0].Name != "::$DATA" {
+			t.Fatalf("%s: %+v %v", name, st, err)
+		}
+	}
+}
+
+func FuzzParseSecurity(f *testing.F) {
+	for _, b := range seeds(f, "-secdesc.bin") {
+		f.Add(b)
+	}
+	for _, b := range seeds(f, "-stream.bin") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseSecurityDescriptor(b)
+		ParseStreamInformation(b)
+		ParseFileFsSectorSizeInformation(b)
+	})
+}
