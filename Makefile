@@ -49,9 +49,11 @@ install: build
 	install -D -m 0755 $(BIN)/gosmb $(DESTDIR)$(PREFIX)/bin/gosmb
 	install -d $(DESTDIR)$(SBINDIR)
 	ln -sf $(PREFIX)/bin/gosmb $(DESTDIR)$(SBINDIR)/mount.gosmb
+	# mount(8) names a live mount's type fuse.gosmb (remount, umount).
+	ln -sf $(PREFIX)/bin/gosmb $(DESTDIR)$(SBINDIR)/mount.fuse.gosmb
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/gosmb $(DESTDIR)$(SBINDIR)/mount.gosmb
+	rm -f $(DESTDIR)$(PREFIX)/bin/gosmb $(DESTDIR)$(SBINDIR)/mount.gosmb $(DESTDIR)$(SBINDIR)/mount.fuse.gosmb
 
 clean:
 	rm -rf $(BIN)

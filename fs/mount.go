@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,7 +44,24 @@ type Mount struct {
 	dir    string
 
 	attrs attrCache
+	// timeout is what go-fuse hands the kernel as attribute and entry
+	// timeout; remount changes it through SetAttrTimeout.
+	timeout *time.Duration
+	ttl     atomic.Int64 // the attribute cache's time to live, in ns
 }
+
+// SetAttrTimeout changes how long attributes and entries are cached
+// (actimeo= on remount). It applies to replies from now on.
+func (m *Mount) SetAttrTimeout(d time.Duration) {
+	if m.cfg.Cache == "none" {
+		d = 0
+	}
+	m.ttl.Store(int64(d))
+	*m.timeout = d // read by go-fuse when it fills each reply
+}
+
+// AttrTimeout returns the current attribute timeout.
+func (m *Mount) AttrTimeout() time.Duration { return time.Duration(m.ttl.Load()) }
 
 // MountShare mounts share at mountpoint and returns once the kernel mount is live.
 func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error) {
@@ -76,6 +94,8 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	m.attrs.entries = make(map[string]cachedAttr)
 	root := &node{m: m}
 	timeout := cfg.AttrTimeout
+	m.timeout = &timeout
+	m.ttl.Store(int64(timeout))
 	neg := time.Duration(0)
 	opts := &gofs.Options{
 		AttrTimeout:     &timeout,

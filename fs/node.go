@@ -107,7 +107,7 @@ func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		if e.IsDir() {
 			mode = syscall.S_IFDIR
 		}
-		n.m.attrs.put(path.Join(dir, e.Name), *e, n.m.cfg.AttrTimeout)
+		n.m.attrs.put(path.Join(dir, e.Name), *e, n.m.AttrTimeout())
 		out = append(out, fuse.DirEntry{Name: e.Name, Mode: mode, Ino: e.FileID})
 	}
 	return gofs.NewListDirStream(out), 0

@@ -21,7 +21,7 @@ func main() {
 }
 
 func run(args []string) int {
-	if filepath.Base(args[0]) == "mount.gosmb" {
+	if b := filepath.Base(args[0]); b == "mount.gosmb" || b == "mount.fuse.gosmb" {
 		return runMountHelper(args)
 	}
 	app := newApp()

@@ -117,12 +117,14 @@ func runMountHelper(args []string) int {
 }
 
 func doMount(spec, dir, opts string, foreground bool) error {
-	if strings.Contains(","+opts+",", ",remount,") {
-		return errors.New("remount is not supported yet: unmount and mount again to change options")
-	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
+	}
+	if strings.Contains(","+opts+",", ",remount,") {
+		// Reach the running daemon; the password, if any, goes over the
+		// socket, never on a command line of ours.
+		return sendControl(abs, "remount "+opts)
 	}
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return fmt.Errorf("mount point %s does not exist or is not a directory", dir)
@@ -215,7 +217,7 @@ func serveMount(spec, dir, opts string, foreground bool, ready func()) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(t, dir, foreground)
+	log, level, err := newLogger(t, dir, foreground)
 	if err != nil {
 		return err
 	}
@@ -241,6 +243,12 @@ func serveMount(spec, dir, opts string, foreground bool, ready func()) error {
 	}
 	log.Info("mounted", zap.String("share", cfg.FsName), zap.String("mountpoint", dir),
 		zap.Stringer("dialect", sh.Conn.Dialect()), zap.Bool("signed", sh.Session.Signed()), zap.Bool("encrypted", sh.Tree.Encrypted()))
+	ctl, err := startControl(dir, t, m, level, log)
+	if err != nil {
+		log.Warn("no control socket: remount will not reach this mount", zap.Error(err))
+	} else {
+		defer ctl.Close()
+	}
 	ready()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
@@ -257,7 +265,7 @@ func serveMount(spec, dir, opts string, foreground bool, ready func()) error {
 }
 
 // newLogger logs to stderr in the foreground, else to a file per mount.
-func newLogger(t *target, dir string, foreground bool) (*zap.Logger, error) {
+func newLogger(t *target, dir string, foreground bool) (*zap.Logger, zap.AtomicLevel, error) {
 	cfg := zap.NewProductionConfig()
 	cfg.Sampling = nil
 	if t.opts.Debug {
@@ -275,7 +283,7 @@ func newLogger(t *target, dir string, foreground bool) (*zap.Logger, error) {
 			logDir = filepath.Join(base, "gosmb")
 		}
 		if err := os.MkdirAll(logDir, 0o700); err != nil {
-			return nil, err
+			return nil, cfg.Level, err
 		}
 		name := strings.ReplaceAll(strings.Trim(dir, "/"), "/", "-")
 		if name == "" {
@@ -284,5 +292,6 @@ func newLogger(t *target, dir string, foreground bool) (*zap.Logger, error) {
 		cfg.OutputPaths = []string{filepath.Join(logDir, name+".log")}
 	}
 	cfg.ErrorOutputPaths = cfg.OutputPaths
-	return cfg.Build()
+	l, err := cfg.Build()
+	return l, cfg.Level, err
 }

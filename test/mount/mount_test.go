@@ -36,14 +36,21 @@ func TestMain(m *testing.M) {
 	os.Symlink("gosmb", filepath.Join(dir, "mount.gosmb"))
 	// mount(8) runs /sbin/mount.<type>: point it at this build for the
 	// tests and restore whatever was there.
-	helper := "/sbin/mount.gosmb"
-	old, oldErr := os.Readlink(helper)
-	os.Remove(helper)
-	os.Symlink(gosmbBin, helper)
+	helpers := []string{"/sbin/mount.gosmb", "/sbin/mount.fuse.gosmb"}
+	old := map[string]string{}
+	for _, h := range helpers {
+		if o, err := os.Readlink(h); err == nil {
+			old[h] = o
+		}
+		os.Remove(h)
+		os.Symlink(gosmbBin, h)
+	}
 	code := m.Run()
-	os.Remove(helper)
-	if oldErr == nil {
-		os.Symlink(old, helper)
+	for _, h := range helpers {
+		os.Remove(h)
+		if o, ok := old[h]; ok {
+			os.Symlink(o, h)
+		}
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -149,6 +156,46 @@ func TestFstab(t *testing.T) {
 	out, err := run(t, "mount", "-a", "-T", fstab)
 	if isMounted(dir) || !strings.Contains(out, "chmod 600") {
 		t.Fatalf("mount with a 0644 credentials file: %v %s", err, out)
+	}
+}
+
+func TestRemount(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	dir := mountpoint(t)
+	unmount(t, dir)
+	if out, err := run(t, "mount", "-t", "gosmb", s.UNC("share"), dir, "-o", opts(s)+",actimeo=1"); err != nil {
+		t.Fatalf("mount: %v\n%s", err, out)
+	}
+	// A changeable option, through mount(8): the attribute timeout.
+	if out, err := run(t, "mount", "-o", "remount,actimeo=30", dir); err != nil {
+		t.Fatalf("remount actimeo: %v\n%s", err, out)
+	}
+	os.WriteFile(filepath.Join(dir, "f"), []byte("1"), 0o644)
+	os.Stat(filepath.Join(dir, "f"))
+	os.WriteFile(filepath.Join(s.SharePath("share"), "f"), []byte("12345"), 0o644)
+	time.Sleep(1500 * time.Millisecond)
+	if st, _ := os.Stat(filepath.Join(dir, "f")); st.Size() != 1 {
+		t.Fatalf("size %d: actimeo=30 from the remount did not take effect", st.Size())
+	}
+	// A new password is accepted and the mount keeps working.
+	if out, err := run(t, "mount", "-o", "remount,password=rotated,password2="+s.Password, dir); err != nil {
+		t.Fatalf("remount password: %v\n%s", err, out)
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		t.Fatalf("mount after remount: %v", err)
+	}
+	// What cannot change is refused with the option named.
+	out, err := run(t, "mount", "-o", "remount,vers=2.0", dir)
+	if err == nil || !strings.Contains(out, `"vers"`) {
+		t.Fatalf("remount vers: %v %s", err, out)
+	}
+	// Other users are refused by the control socket.
+	if exec.Command("id", "gosmbuser").Run() != nil {
+		run(t, "useradd", "--system", "--no-create-home", "gosmbuser")
+	}
+	out, err = run(t, "runuser", "-u", "gosmbuser", "--", gosmbBin, "mount", s.UNC("share"), dir, "-o", "remount,actimeo=1")
+	if err == nil || !strings.Contains(out, "permission denied") {
+		t.Fatalf("remount by another user: %v %s", err, out)
 	}
 }
 

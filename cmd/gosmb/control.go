@@ -1,0 +1,253 @@
+package main
+
+// The per-mount control socket: how `mount -o remount` (and later `gosmb
+// info`/`stats`) reach a running daemon. One line in, one line out. Only
+// root and the user who owns the mount may talk to it: the daemon checks
+// the caller's credentials (SO_PEERCRED) on every connection.
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gosmb/gosmb/cmd/options"
+	gosmbfs "github.com/gosmb/gosmb/fs"
+)
+
+// controlPath is the socket of the mount at dir (an absolute path).
+func controlPath(dir string) string {
+	sum := sha256.Sum256([]byte(filepath.Clean(dir)))
+	return filepath.Join(controlDir(), hex.EncodeToString(sum[:8])+".sock")
+}
+
+func controlDir() string {
+	if os.Getuid() == 0 {
+		return "/run/gosmb"
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "gosmb")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("gosmb-%d", os.Getuid()))
+}
+
+type controlServer struct {
+	ln    *net.UnixListener
+	path  string
+	owner int
+	t     *target
+	m     *gosmbfs.Mount
+	level zap.AtomicLevel
+	log   *zap.Logger
+}
+
+func startControl(dir string, t *target, m *gosmbfs.Mount, level zap.AtomicLevel, log *zap.Logger) (*controlServer, error) {
+	path := controlPath(dir)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	os.Remove(path) // a stale socket of a mount that died
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	// Anyone may connect; the credential check decides who is served.
+	os.Chmod(path, 0o666)
+	cs := &controlServer{ln: ln, path: path, owner: os.Getuid(), t: t, m: m, level: level, log: log}
+	go cs.serve()
+	return cs, nil
+}
+
+func (cs *controlServer) Close() {
+	cs.ln.Close()
+	os.Remove(cs.path)
+}
+
+func peerUID(c *net.UnixConn) (int, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	var cred *syscall.Ucred
+	var serr error
+	raw.Control(func(fd uintptr) {
+		cred, serr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+	})
+	if serr != nil {
+		return -1, serr
+	}
+	return int(cred.Uid), nil
+}
+
+func (cs *controlServer) serve() {
+	for {
+		c, err := cs.ln.AcceptUnix()
+		if err != nil {
+			return
+		}
+		go cs.handle(c)
+	}
+}
+
+func (cs *controlServer) handle(c *net.UnixConn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	uid, err := peerUID(c)
+	if err != nil || (uid != 0 && uid != cs.owner) {
+		cs.log.Warn("control: refused a caller", zap.Int("uid", uid))
+		fmt.Fprintln(c, "error: permission denied: only root or the mount's owner may control it")
+		return
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return
+	}
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	switch cmd {
+	case "remount":
+		if err := cs.remount(arg); err != nil {
+			fmt.Fprintln(c, "error: "+describe(err))
+			return
+		}
+		fmt.Fprintln(c, "ok")
+	case "ping":
+		fmt.Fprintln(c, "ok")
+	default:
+		fmt.Fprintf(c, "error: unknown command %q\n", cmd)
+	}
+}
+
+// remount applies what can change on a live mount and refuses the rest,
+// naming the option. Options equal to the current ones (mount(8) repeats
+// fstab's) are fine.
+func (cs *controlServer) remount(opts string) error {
+	cur := cs.t.opts
+	next := cur
+	next.Generic = nil
+	var kept []string
+	for _, o := range splitKeep(opts) {
+		if o != "remount" {
+			kept = append(kept, o)
+		}
+	}
+	if err := next.Parse(strings.Join(kept, ",")); err != nil {
+		return err
+	}
+	if next.Credentials != "" && next.Credentials != cur.Credentials {
+		if err := next.LoadCredentials(next.Credentials); err != nil {
+			return err
+		}
+	}
+	fixed := []struct {
+		name string
+		same bool
+	}{
+		{"vers", next.MinDialect == cur.MinDialect && next.MaxDialect == cur.MaxDialect},
+		{"port", next.Port == cur.Port},
+		{"ip", next.IP == cur.IP},
+		{"username", next.Username == cur.Username},
+		{"domain", next.Domain == cur.Domain},
+		{"sec", next.Sec == cur.Sec},
+		{"seal", next.Seal == cur.Seal},
+		{"sign", next.Sign == cur.Sign},
+		{"posix", next.POSIX == cur.POSIX},
+		{"cache", next.Cache == cur.Cache},
+		{"uid", next.UID == cur.UID && next.UIDSet == cur.UIDSet},
+		{"gid", next.GID == cur.GID && next.GIDSet == cur.GIDSet},
+		{"file_mode", next.FileMode == cur.FileMode},
+		{"dir_mode", next.DirMode == cur.DirMode},
+		{"rsize", next.Rsize == cur.Rsize},
+		{"wsize", next.Wsize == cur.Wsize},
+	}
+	for _, f := range fixed {
+		if !f.same {
+			return &options.Error{Option: f.name, Reason: "cannot change on a live mount; unmount and mount again"}
+		}
+	}
+	if next.ReadOnly != cur.ReadOnly {
+		return &options.Error{Option: "ro", Reason: "cannot change on a live mount; unmount and mount again"}
+	}
+	if next.AcRegMax != cur.AcRegMax {
+		cs.m.SetAttrTimeout(next.AcRegMax)
+	}
+	if next.Debug != cur.Debug {
+		if next.Debug {
+			cs.level.SetLevel(zap.DebugLevel)
+		} else {
+			cs.level.SetLevel(zap.InfoLevel)
+		}
+	}
+	// Passwords are kept for the next authentication; a working session is
+	// left alone.
+	cs.t.opts = next
+	cs.log.Info("remounted", zap.String("options", next.String()), zap.Bool("passwordChanged", next.Password != cur.Password),
+		zap.Bool("password2Set", next.Password2 != ""))
+	return nil
+}
+
+// splitKeep splits an option string on single commas, keeping ",," inside
+// values (a comma in a password).
+func splitKeep(s string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == ',' {
+			if i+1 < len(s) && s[i+1] == ',' {
+				cur.WriteString(",,")
+				i++
+				continue
+			}
+			out = append(out, cur.String())
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(s[i])
+	}
+	return append(out, cur.String())
+}
+
+// sendControl sends one command to the mount at dir and returns its answer.
+func sendControl(dir, line string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	path := controlPath(abs)
+	if _, err := os.Stat(path); err != nil {
+		// A root caller may be addressing a user's mount and vice versa.
+		for _, d := range []string{"/run/gosmb"} {
+			sum := sha256.Sum256([]byte(filepath.Clean(abs)))
+			p := filepath.Join(d, hex.EncodeToString(sum[:8])+".sock")
+			if _, e := os.Stat(p); e == nil {
+				path = p
+			}
+		}
+	}
+	c, err := net.DialTimeout("unix", path, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("%s is not a gosmb mount served by a running daemon (%v)", dir, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	if _, err := fmt.Fprintln(c, line); err != nil {
+		return err
+	}
+	reply, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("no answer from the daemon of %s: %v", dir, err)
+	}
+	reply = strings.TrimSpace(reply)
+	if reply != "ok" {
+		return errors.New(strings.TrimPrefix(reply, "error: "))
+	}
+	return nil
+}
