@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gosmb/gosmb/test/harness"
@@ -80,3 +82,53 @@ func TestCLIErrorsAreOneLine(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Without password=, a terminal is asked, with echo off (script(1) gives the
+// command a pseudo-terminal); without a terminal the error says what to do.
+func TestPasswordPrompt(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	os.WriteFile(filepath.Join(s.SharePath("share"), "p.txt"), []byte("x"), 0o644)
+	bin := filepath.Join(t.TempDir(), "gosmb")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v %s", err, out)
+	}
+	cmdline := bin + " ls " + s.UNC("share") + " -o port=" + itoa(s.Port) + ",username=" + s.User
+	c := exec.Command("script", "-qec", cmdline, "/dev/null")
+	c.Env = append(os.Environ(), "PASSWD=")
+	stdin, _ := c.StdinPipe()
+	pr, pw := io.Pipe()
+	c.Stdout, c.Stderr = pw, pw
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- c.Wait(); pw.Close() }()
+	// Type the password only once the prompt (and so echo-off) is there.
+	chunk := make([]byte, 4096)
+	for !strings.Contains(buf.String(), "Password for") {
+		n, err := pr.Read(chunk)
+		buf.Write(chunk[:n])
+		if err != nil {
+			t.Fatalf("no prompt: %s", buf.String())
+		}
+	}
+	io.WriteString(stdin, s.Password+"\n")
+	rest, _ := io.ReadAll(pr)
+	buf.Write(rest)
+	err := <-done
+	out := buf.Bytes()
+	if err != nil || !strings.Contains(string(out), "Password for "+s.User) || !strings.Contains(string(out), "p.txt") {
+		t.Fatalf("prompted ls: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), s.Password) {
+		t.Fatalf("password echoed: %s", out)
+	}
+	c = exec.Command(bin, "ls", s.UNC("share"), "-o", "port="+itoa(s.Port)+",username="+s.User)
+	c.Env = append(os.Environ(), "PASSWD=")
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no controlling terminal
+	out, err = c.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no terminal") {
+		t.Fatalf("without a terminal: %v %s", err, out)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/gosmb/gosmb/auth"
 	"github.com/gosmb/gosmb/cmd/options"
@@ -49,7 +50,31 @@ func parseTarget(c *cli.Context, uncArg string) (*target, error) {
 			o.Username = "root"
 		}
 	}
+	if o.Password == "" && !o.Guest && o.Sec != "none" && os.Getenv(daemonEnv) != "1" {
+		pw, err := promptPassword(o.Username, unc.String())
+		if err != nil {
+			return nil, err
+		}
+		o.Password = pw
+	}
 	return &target{unc: unc, opts: o}, nil
+}
+
+// promptPassword asks on the terminal, without echo, as mount.cifs does.
+// Without a terminal it says how to give the password instead.
+func promptPassword(user, unc string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+		return "", fmt.Errorf("no password for user %q on %s: give password=, credentials= or PASSWD (there is no terminal to ask on)", user, unc)
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "Password for %s@%s: ", user, unc)
+	pw, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	return string(pw), nil
 }
 
 func (t *target) credentials() auth.Credentials {

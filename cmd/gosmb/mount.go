@@ -138,6 +138,13 @@ func doMount(spec, dir, opts string, foreground bool) error {
 // startDaemon re-executes this binary as a detached daemon and waits for it
 // to report the mount live or failed.
 func startDaemon(spec, dir, opts string) error {
+	// Parse here first: a bad option, an unreadable credentials file or a
+	// missing password fails before any daemon exists, and a password
+	// typed at the prompt travels with the options through the pipe.
+	t, err := parseTarget(cli.NewContext(&cli.App{}, newFlagSet(opts), nil), spec)
+	if err != nil {
+		return err
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -162,7 +169,7 @@ func startDaemon(spec, dir, opts string) error {
 	statusW.Close()
 	// PASSWD may carry the password; pass it along the same private pipe.
 	line := opts
-	if pw := os.Getenv("PASSWD"); pw != "" && !strings.Contains(","+opts, ",password=") {
+	if pw := t.opts.Password; pw != "" && !strings.Contains(","+opts, ",password=") {
 		line += ",password=" + strings.ReplaceAll(pw, ",", ",,")
 	}
 	io.WriteString(optW, line+"\n")
