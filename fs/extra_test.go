@@ -157,3 +157,27 @@ func TestLocksBetweenMounts(t *testing.T) {
 		t.Fatal("flock from the other mount succeeded while held")
 	}
 }
+
+func TestStableInodesAndZeroRange(t *testing.T) {
+	e := mountT(t, false, Config{})
+	os.WriteFile(e.p("ino"), bytes.Repeat([]byte{9}, 8192), 0o644)
+	var a, b syscall.Stat_t
+	syscall.Stat(e.p("ino"), &a)
+	os.Rename(e.p("ino"), e.p("ino2"))
+	time.Sleep(10 * time.Millisecond)
+	syscall.Stat(e.p("ino2"), &b)
+	var srv syscall.Stat_t
+	syscall.Stat(e.sp("ino2"), &srv)
+	if a.Ino == 0 || a.Ino != b.Ino || b.Ino != srv.Ino {
+		t.Fatalf("inode %d, after rename %d, server %d", a.Ino, b.Ino, srv.Ino)
+	}
+	f, _ := os.OpenFile(e.p("ino2"), os.O_RDWR, 0)
+	defer f.Close()
+	if err := unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_ZERO_RANGE, 1000, 2000); err != nil {
+		t.Fatalf("zero range: %v", err)
+	}
+	got, _ := os.ReadFile(e.sp("ino2"))
+	if len(got) != 8192 || got[999] != 9 || got[1000] != 0 || got[2999] != 0 || got[3000] != 9 {
+		t.Fatalf("zero range: len %d bytes %v %v %v %v", len(got), got[999], got[1000], got[2999], got[3000])
+	}
+}

@@ -313,3 +313,31 @@ func TestErrnoTable(t *testing.T) {
 		t.Error("unknown status must be EIO")
 	}
 }
+
+func TestChmod(t *testing.T) {
+	e := mountT(t, true, Config{})
+	os.WriteFile(e.p("c"), []byte("x"), 0o644)
+	if err := os.Chmod(e.p("c"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(e.sp("c")); st.Mode().Perm() != 0o600 {
+		t.Fatalf("posix chmod: server mode %o", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(e.p("c")); st.Mode().Perm() != 0o600 {
+		t.Fatalf("posix chmod: mount shows %o", st.Mode().Perm())
+	}
+	d := mountT(t, false, Config{})
+	os.WriteFile(d.p("r"), []byte("x"), 0o644)
+	if err := os.Chmod(d.p("r"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(d.p("r")); st.Mode().Perm()&0o222 != 0 {
+		t.Fatalf("read-only attribute not shown: %o", st.Mode().Perm())
+	}
+	if err := os.Chmod(d.p("r"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(d.p("r")); st.Mode().Perm()&0o200 == 0 {
+		t.Fatalf("read-only attribute not cleared: %o", st.Mode().Perm())
+	}
+}

@@ -3,6 +3,7 @@ package fs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path"
 	"sync"
@@ -276,8 +277,45 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 			return toErrno(err)
 		}
 	}
+	if mode, ok := in.GetMode(); ok {
+		if err := n.chmod(ctx, p, mode&0o7777); err != nil {
+			return toErrno(err)
+		}
+	}
 	n.invalidate(p)
 	return n.Getattr(ctx, fh, out)
+}
+
+// chmod sets a mode. With POSIX extensions, Samba takes the mode from an
+// NFS-style ACE whose SID is S-1-5-88-3-MODE; without them, the only
+// permission SMB has is the DOS read-only attribute, set when no write bit
+// remains (as mount.cifs does).
+func (n *node) chmod(ctx context.Context, p string, mode uint32) error {
+	if n.m.share.Conn.POSIX() {
+		sid, err := fscc.ParseSIDString(fmt.Sprintf("S-1-5-88-3-%d", mode))
+		if err != nil {
+			return err
+		}
+		sd := &fscc.SecurityDescriptor{DACL: &fscc.ACL{Revision: 2, ACEs: []fscc.ACE{{Type: 0, SID: *sid}}}}
+		return n.withOpen(ctx, wire.WriteDAC|wire.ReadControl, func(f *smb.File) error {
+			return f.SetInfo(ctx, wire.InfoSecurity, 0, wire.DACLSecurityInformation, sd.Append(nil))
+		})
+	}
+	fi, err := n.tree().Stat(ctx, p)
+	if err != nil {
+		return err
+	}
+	attrs := fi.Attributes &^ fscc.AttrReadonly
+	if mode&0o222 == 0 {
+		attrs |= fscc.AttrReadonly
+	}
+	if attrs == fi.Attributes {
+		return nil
+	}
+	if attrs == 0 {
+		attrs = fscc.AttrNormal // 0 would mean "leave unchanged"
+	}
+	return n.tree().SetInfoPath(ctx, p, wire.FileWriteAttributes, uint8(fscc.FileBasicInformationClass), (&fscc.FileBasicInfo{FileAttributes: attrs}).Append(nil))
 }
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
