@@ -184,6 +184,7 @@ func FuzzParseInfo(f *testing.F) {
 		ParseFileFsAttributeInformation(b)
 		ParseFileFsFullSizeInformation(b)
 		ParseFileBasicInformation(b)
+		ParseFileNetworkOpenInformation(b)
 		ParseFileStandardInformation(b)
 		ParseFileRenameInformation(b)
 		ParseFullEAList(b)
@@ -229,4 +230,15 @@ func FuzzParseSecurity(f *testing.F) {
 		ParseStreamInformation(b)
 		ParseFileFsSectorSizeInformation(b)
 	})
+}
+
+func TestNetworkOpenRoundTrip(t *testing.T) {
+	in := &NetworkOpenInfo{CreationTime: 1, LastWriteTime: 3, EndOfFile: 99, AllocationSize: 4096, FileAttributes: AttrArchive}
+	out, err := ParseFileNetworkOpenInformation(in.Append(nil))
+	if err != nil || *out != *in {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if _, err := ParseFileNetworkOpenInformation(make([]byte, 51)); err == nil {
+		t.Fatal("short buffer parsed")
+	}
 }

@@ -299,3 +299,26 @@ func ParseFullEAList(b []byte) ([]EA, error) {
 	}
 	return out, nil
 }
+
+// FileNetworkOpenInformation, MS-FSCC 2.4.29 (56 bytes).
+type NetworkOpenInfo struct {
+	CreationTime, LastAccessTime, LastWriteTime, ChangeTime uint64
+	AllocationSize, EndOfFile                               uint64
+	FileAttributes                                          uint32
+}
+
+func ParseFileNetworkOpenInformation(b []byte) (*NetworkOpenInfo, error) {
+	if len(b) < 52 {
+		return nil, short("FILE_NETWORK_OPEN_INFORMATION", 52, len(b))
+	}
+	return &NetworkOpenInfo{le.Uint64(b), le.Uint64(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:]),
+		le.Uint64(b[32:]), le.Uint64(b[40:]), le.Uint32(b[48:])}, nil
+}
+
+func (n *NetworkOpenInfo) Append(b []byte) []byte {
+	for _, v := range []uint64{n.CreationTime, n.LastAccessTime, n.LastWriteTime, n.ChangeTime, n.AllocationSize, n.EndOfFile} {
+		b = le.AppendUint64(b, v)
+	}
+	b = le.AppendUint32(b, n.FileAttributes)
+	return le.AppendUint32(b, 0)
+}
