@@ -159,38 +159,13 @@ func (f *File) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 
 // ReadAtSize is ReadAt with a chunk size (rsize); 0 picks the default.
 func (f *File) ReadAtSize(ctx context.Context, p []byte, off int64, chunk int) (int, error) {
-	if chunk <= 0 {
-		chunk = f.ioSize(f.t.s.conn.MaxRead())
-	}
-	chunk = min(chunk, f.t.s.conn.MaxRead())
-	type piece struct {
-		n   int
-		err error
-	}
-	nchunks := (len(p) + chunk - 1) / chunk
-	if nchunks <= 1 {
+	chunk = f.chunkSize(chunk, f.t.s.conn.MaxRead())
+	if len(p) <= chunk {
 		return f.readOne(ctx, p, off)
 	}
-	results := make([]piece, nchunks)
-	sem := make(chan struct{}, maxInFlight)
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for i := 0; i < nchunks; i++ {
-		lo := i * chunk
-		hi := min(lo+chunk, len(p))
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(i, lo, hi int) {
-			defer func() { <-sem; wg.Done() }()
-			n, err := f.readOne(ctx, p[lo:hi], off+int64(lo))
-			results[i] = piece{n, err}
-			if err != nil && err != io.EOF {
-				cancel()
-			}
-		}(i, lo, hi)
-	}
-	wg.Wait()
+	results := fanOut(ctx, len(p), chunk, func(ctx context.Context, lo, hi int) (int, error) {
+		return f.readOne(ctx, p[lo:hi], off+int64(lo))
+	})
 	total := 0
 	for _, r := range results {
 		total += r.n
@@ -203,6 +178,45 @@ func (f *File) ReadAtSize(ctx context.Context, p []byte, off int64, chunk int) (
 		}
 	}
 	return total, nil
+}
+
+func (f *File) chunkSize(chunk, serverMax int) int {
+	if chunk <= 0 {
+		chunk = f.ioSize(serverMax)
+	}
+	return min(chunk, serverMax)
+}
+
+type piece struct {
+	n   int
+	err error
+}
+
+// fanOut runs op over [0,size) in chunks, up to maxInFlight at once, and
+// returns each chunk's result in order. The first failure (other than
+// io.EOF) cancels the chunks still to run.
+func fanOut(ctx context.Context, size, chunk int, op func(ctx context.Context, lo, hi int) (int, error)) []piece {
+	n := (size + chunk - 1) / chunk
+	results := make([]piece, n)
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i := 0; i < n; i++ {
+		lo, hi := i*chunk, min((i+1)*chunk, size)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i, lo, hi int) {
+			defer func() { <-sem; wg.Done() }()
+			done, err := op(ctx, lo, hi)
+			results[i] = piece{done, err}
+			if err != nil && err != io.EOF {
+				cancel()
+			}
+		}(i, lo, hi)
+	}
+	wg.Wait()
+	return results
 }
 
 func (f *File) readOne(ctx context.Context, p []byte, off int64) (int, error) {
@@ -243,38 +257,18 @@ func (f *File) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
 
 // WriteAtSize is WriteAt with a chunk size (wsize); 0 picks the default.
 func (f *File) WriteAtSize(ctx context.Context, p []byte, off int64, chunk int) (int, error) {
-	if chunk <= 0 {
-		chunk = f.ioSize(f.t.s.conn.MaxWrite())
-	}
-	chunk = min(chunk, f.t.s.conn.MaxWrite())
-	nchunks := (len(p) + chunk - 1) / chunk
-	if nchunks <= 1 {
+	chunk = f.chunkSize(chunk, f.t.s.conn.MaxWrite())
+	if len(p) <= chunk {
 		return f.writeOne(ctx, p, off)
 	}
-	errs := make([]error, nchunks)
-	sem := make(chan struct{}, maxInFlight)
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for i := 0; i < nchunks; i++ {
-		lo := i * chunk
-		hi := min(lo+chunk, len(p))
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(i, lo, hi int) {
-			defer func() { <-sem; wg.Done() }()
-			if _, err := f.writeOne(ctx, p[lo:hi], off+int64(lo)); err != nil {
-				errs[i] = err
-				cancel()
-			}
-		}(i, lo, hi)
-	}
-	wg.Wait()
+	results := fanOut(ctx, len(p), chunk, func(ctx context.Context, lo, hi int) (int, error) {
+		return f.writeOne(ctx, p[lo:hi], off+int64(lo))
+	})
 	// Report the bytes written before the first failed chunk, as
 	// io.WriterAt requires a count that is a prefix.
-	for i, err := range errs {
-		if err != nil {
-			return i * chunk, err
+	for i, r := range results {
+		if r.err != nil {
+			return i*chunk + r.n, r.err
 		}
 	}
 	return len(p), nil

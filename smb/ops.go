@@ -92,14 +92,9 @@ func (t *Tree) Stat(ctx context.Context, path string) (*FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var fi *FileInfo
-	if posix {
-		fi, err = fileInfoFromPOSIX(buf)
-	} else {
-		fi, err = fileInfoFromAll(buf)
-	}
+	fi, err := t.fileInfo(buf)
 	if err != nil {
-		return nil, t.s.conn.protocolErr(err)
+		return nil, err
 	}
 	fi.Name = path[strings.LastIndex(path, "/")+1:]
 	return fi, nil
@@ -328,23 +323,29 @@ func (t *Tree) StatFS(ctx context.Context) (*fscc.FsFullSize, error) {
 // Stat queries an open handle's attributes, for files that may have no
 // name any more (unlinked while open).
 func (f *File) Stat(ctx context.Context) (*FileInfo, error) {
-	posix := f.t.s.conn.posix
 	class := uint8(fscc.FileAllInformation)
-	if posix {
+	if f.t.s.conn.posix {
 		class = uint8(fscc.FilePosixInformation)
 	}
 	buf, err := f.QueryInfo(ctx, wire.InfoFile, class, 0, maxInfoSize)
 	if err != nil {
 		return nil, err
 	}
+	return f.t.fileInfo(buf)
+}
+
+// fileInfo decodes the info class Stat asked for: FILE_POSIX_INFORMATION on
+// a POSIX connection, FileAllInformation otherwise.
+func (t *Tree) fileInfo(buf []byte) (*FileInfo, error) {
 	var fi *FileInfo
-	if posix {
+	var err error
+	if t.s.conn.posix {
 		fi, err = fileInfoFromPOSIX(buf)
 	} else {
 		fi, err = fileInfoFromAll(buf)
 	}
 	if err != nil {
-		return nil, f.t.s.conn.protocolErr(err)
+		return nil, t.s.conn.protocolErr(err)
 	}
 	return fi, nil
 }

@@ -133,13 +133,7 @@ func (cs *controlServer) remount(opts string) error {
 	cur := cs.t.opts
 	next := cur
 	next.Generic = nil
-	var kept []string
-	for _, o := range splitKeep(opts) {
-		if o != "remount" {
-			kept = append(kept, o)
-		}
-	}
-	if err := next.Parse(strings.Join(kept, ",")); err != nil {
+	if err := next.Parse(opts); err != nil {
 		return err
 	}
 	if next.Credentials != "" && next.Credentials != cur.Credentials {
@@ -192,27 +186,6 @@ func (cs *controlServer) remount(opts string) error {
 	cs.log.Info("remounted", zap.String("options", next.String()), zap.Bool("passwordChanged", next.Password != cur.Password),
 		zap.Bool("password2Set", next.Password2 != ""))
 	return nil
-}
-
-// splitKeep splits an option string on single commas, keeping ",," inside
-// values (a comma in a password).
-func splitKeep(s string) []string {
-	var out []string
-	var cur strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == ',' {
-			if i+1 < len(s) && s[i+1] == ',' {
-				cur.WriteString(",,")
-				i++
-				continue
-			}
-			out = append(out, cur.String())
-			cur.Reset()
-			continue
-		}
-		cur.WriteByte(s[i])
-	}
-	return append(out, cur.String())
 }
 
 // sendControl sends one command to the mount at dir and returns its answer.

@@ -333,7 +333,7 @@ func (o *Options) set(name, val string, hasVal bool) error {
 	case "_netdev", "nofail", "auto", "noauto", "users", "nouser", "exec", "noexec",
 		"suid", "nosuid", "dev", "nodev", "atime", "noatime", "relatime", "norelatime",
 		"strictatime", "diratime", "nodiratime", "sync", "async", "defaults", "owner", "group",
-		"nocase", "iocharset", "sloppy",
+		"nocase", "iocharset", "sloppy", "remount",
 		// FUSE's own mount options, which mount(8) repeats on remount.
 		"user_id", "group_id", "allow_other", "default_permissions", "max_read", "blksize", "rootmode", "fd":
 		o.Generic = append(o.Generic, name)
