@@ -44,10 +44,10 @@ type Mount struct {
 	dir    string
 
 	attrs attrCache
-	// timeout is what go-fuse hands the kernel as attribute and entry
-	// timeout; remount changes it through SetAttrTimeout.
-	timeout *time.Duration
-	ttl     atomic.Int64 // the attribute cache's time to live, in ns
+	// ttl is the attribute and entry timeout, in ns: every reply to the
+	// kernel carries it (go-fuse applies no default over a set timeout),
+	// so a remount changes it for the next reply, with no shared state.
+	ttl atomic.Int64
 }
 
 // SetAttrTimeout changes how long attributes and entries are cached
@@ -57,7 +57,6 @@ func (m *Mount) SetAttrTimeout(d time.Duration) {
 		d = 0
 	}
 	m.ttl.Store(int64(d))
-	*m.timeout = d // read by go-fuse when it fills each reply
 }
 
 // AttrTimeout returns the current attribute timeout.
@@ -93,13 +92,9 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	m := &Mount{share: share, cfg: cfg, log: log, dir: mountpoint}
 	m.attrs.entries = make(map[string]cachedAttr)
 	root := &node{m: m}
-	timeout := cfg.AttrTimeout
-	m.timeout = &timeout
-	m.ttl.Store(int64(timeout))
+	m.ttl.Store(int64(cfg.AttrTimeout))
 	neg := time.Duration(0)
 	opts := &gofs.Options{
-		AttrTimeout:     &timeout,
-		EntryTimeout:    &timeout,
 		NegativeTimeout: &neg,
 		MountOptions: fuse.MountOptions{
 			FsName:       cfg.FsName,

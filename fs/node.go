@@ -64,6 +64,9 @@ func (n *node) stat(ctx context.Context, p string) (*smb.FileInfo, error) {
 
 func (n *node) newChild(ctx context.Context, fi *smb.FileInfo, out *fuse.EntryOut) *gofs.Inode {
 	n.m.fillAttr(fi, &out.Attr)
+	ttl := n.m.AttrTimeout()
+	out.SetEntryTimeout(ttl)
+	out.SetAttrTimeout(ttl)
 	mode := uint32(syscall.S_IFREG)
 	if fi.IsDir() {
 		mode = syscall.S_IFDIR
@@ -91,6 +94,7 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 		return toErrno(err)
 	}
 	n.m.fillAttr(fi, &out.Attr)
+	out.SetTimeout(n.m.AttrTimeout())
 	return 0
 }
 

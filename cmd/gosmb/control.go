@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -101,14 +102,16 @@ func (cs *controlServer) serve() {
 func (cs *controlServer) handle(c *net.UnixConn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
+	// Read the request before answering, refusals included, so the caller
+	// never writes into a closed socket. A request is one short line.
+	line, err := bufio.NewReader(io.LimitReader(c, 64<<10)).ReadString('\n')
+	if err != nil {
+		return
+	}
 	uid, err := peerUID(c)
 	if err != nil || (uid != 0 && uid != cs.owner) {
 		cs.log.Warn("control: refused a caller", zap.Int("uid", uid))
 		fmt.Fprintln(c, "error: permission denied: only root or the mount's owner may control it")
-		return
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
 		return
 	}
 	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
@@ -211,10 +214,11 @@ func sendControl(dir, line string) error {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(15 * time.Second))
-	if _, err := fmt.Fprintln(c, line); err != nil {
-		return err
-	}
+	_, werr := fmt.Fprintln(c, line)
 	reply, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil && werr != nil {
+		err = werr
+	}
 	if err != nil {
 		return fmt.Errorf("no answer from the daemon of %s: %v", dir, err)
 	}
