@@ -27,8 +27,8 @@ lint:
 # The whole suite: unit, fuzz seed corpora, race, and integration tests
 # against a real Samba started by the tests themselves.
 test: deps lint build
-	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
-	$(GO) test -count=1 -timeout 20m $$($(GO) list ./... | grep -v -e /smb -e /transport -e /auth -e /fs -e /cmd)
+	$(GO) test -count=1 -race -timeout 6m $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /smb -e /transport -e /auth -e /fs -e /cmd)
 
 demo: deps build
 	bash test/scripts/demo.sh

@@ -263,6 +263,36 @@ func TestOpenFileUnlinkAndRenameOver(t *testing.T) {
 	}
 }
 
+// mmapChildEnv makes the test binary, run as a child, write through a
+// shared mapping and exit. The mapping must be faulted by another process
+// than the FUSE server: a server that pages in its own files can deadlock.
+const mmapChildEnv = "GOSMB_FS_MMAP_CHILD"
+
+func TestMain(m *testing.M) {
+	if p := os.Getenv(mmapChildEnv); p != "" {
+		os.Exit(mmapWrite(p))
+	}
+	os.Exit(m.Run())
+}
+
+func mmapWrite(p string) int {
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return 1
+	}
+	defer f.Close()
+	mem, err := syscall.Mmap(int(f.Fd()), 0, 8192, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return 2
+	}
+	copy(mem[4096:], "mapped write")
+	if err := unix.Msync(mem, unix.MS_SYNC); err != nil {
+		return 3
+	}
+	syscall.Munmap(mem)
+	return 0
+}
+
 func TestSharedMmapAndLargeFile(t *testing.T) {
 	e := mountT(t, false, Config{})
 	f, err := os.OpenFile(e.p("mm"), os.O_CREATE|os.O_RDWR, 0o644)
@@ -270,14 +300,12 @@ func TestSharedMmapAndLargeFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Truncate(8192)
-	mem, err := syscall.Mmap(int(f.Fd()), 0, 8192, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	copy(mem[4096:], "mapped write")
-	unix.Msync(mem, unix.MS_SYNC)
-	syscall.Munmap(mem)
 	f.Close()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), mmapChildEnv+"="+e.p("mm"))
+	if out, err := child.CombinedOutput(); err != nil {
+		t.Fatalf("mmap child: %v %s", err, out)
+	}
 	if b, _ := os.ReadFile(e.sp("mm")); string(b[4096:4108]) != "mapped write" {
 		t.Fatalf("server sees %q", b[4096:4108])
 	}
