@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"github.com/gosmb/gosmb/auth"
@@ -60,7 +62,8 @@ func parseTarget(c *cli.Context, uncArg string) (*target, error) {
 	return &target{unc: unc, opts: o}, nil
 }
 
-// promptPassword asks on the terminal, without echo, as mount.cifs does.
+// promptPassword asks on the terminal, as mount.cifs does. Echo goes off
+// before the prompt appears, so nothing typed after it is ever shown.
 // Without a terminal it says how to give the password instead.
 func promptPassword(user, unc string) (string, error) {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
@@ -68,13 +71,25 @@ func promptPassword(user, unc string) (string, error) {
 		return "", fmt.Errorf("no password for user %q on %s: give password=, credentials= or PASSWD (there is no terminal to ask on)", user, unc)
 	}
 	defer tty.Close()
-	fmt.Fprintf(tty, "Password for %s@%s: ", user, unc)
-	pw, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
+	fd := int(tty.Fd())
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
-	return string(pw), nil
+	quiet := *old
+	quiet.Lflag &^= unix.ECHO
+	quiet.Lflag |= unix.ICANON | unix.ISIG
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	defer unix.IoctlSetTermios(fd, unix.TCSETS, old)
+	fmt.Fprintf(tty, "Password for %s@%s: ", user, unc)
+	line, err := bufio.NewReader(tty).ReadString('\n')
+	fmt.Fprintln(tty)
+	if err != nil && line == "" {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func (t *target) credentials() auth.Credentials {
