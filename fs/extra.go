@@ -33,11 +33,15 @@ const userPrefix = "user."
 
 // withOpen runs f on a short-lived handle of the node.
 func (n *node) withOpen(ctx context.Context, access uint32, f func(*smb.File) error) error {
-	h, err := n.tree().Create(ctx, n.smbPath(""), wire.CreateRequest{
+	req := wire.CreateRequest{
 		DesiredAccess:     access | wire.FileReadAttributes,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileOpen,
-	})
+	}
+	if k := n.ownLease(); k != nil {
+		n.tree().RequestLease(&req, *k, leaseRWH) // not a break of our own lease
+	}
+	h, err := n.tree().Create(ctx, n.smbPath(""), req)
 	if err != nil {
 		return err
 	}
@@ -143,6 +147,9 @@ func (n *node) Lseek(ctx context.Context, fh gofs.FileHandle, off uint64, whence
 	if !ok {
 		return 0, syscall.EBADF
 	}
+	if err := n.flushData(); err != nil {
+		return 0, toErrno(err)
+	}
 	fi, err := h.f.Stat(ctx)
 	if err != nil {
 		return 0, toErrno(err)
@@ -196,6 +203,9 @@ func (n *node) Allocate(ctx context.Context, fh gofs.FileHandle, off, size uint6
 	if !ok {
 		return syscall.EBADF
 	}
+	if err := n.flushData(); err != nil {
+		return toErrno(err)
+	}
 	switch {
 	case mode&(fallocPunchHole|fallocZeroRange) != 0:
 		if mode&fallocPunchHole != 0 {
@@ -239,6 +249,13 @@ func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn ui
 	dst, ok2 := fhOut.(*handle)
 	if !ok1 || !ok2 {
 		return 0, syscall.EBADF
+	}
+	// The server copies what it has: buffered writes of both go first.
+	if err := src.n.flushData(); err != nil {
+		return 0, toErrno(err)
+	}
+	if err := dst.n.flushData(); err != nil {
+		return 0, toErrno(err)
 	}
 	keyOut, err := src.f.Ioctl(ctx, wire.FsctlSrvRequestResumeKey, nil, 32)
 	if err != nil {
@@ -339,6 +356,7 @@ func (n *node) setlk(ctx context.Context, fh gofs.FileHandle, lk *fuse.FileLock,
 	if !wait {
 		fl |= wire.LockFlagFailImmediately
 	}
+	h.locked = true // its locks die with it: never kept open for reuse
 	return toErrno(h.f.Lock(ctx, []wire.LockElement{{Offset: start, Length: length, Flags: fl}}))
 }
 

@@ -40,6 +40,9 @@ func mountT(t *testing.T, posix bool, cfg Config) *env {
 	}
 	dir := t.TempDir()
 	cfg.FsName = s.UNC("share")
+	if cfg.CloseTimeo == 0 {
+		cfg.CloseTimeo = time.Second // as the mount command's default
+	}
 	m, err := MountShare(dir, sh, cfg)
 	if err != nil {
 		t.Fatal(err)

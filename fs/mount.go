@@ -13,6 +13,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"go.uber.org/zap"
 
+	"github.com/gosmb/gosmb/cache"
 	"github.com/gosmb/gosmb/smb"
 )
 
@@ -28,6 +29,8 @@ type Config struct {
 	Cache              string
 	AttrTimeout        time.Duration
 	Rsize, Wsize       int
+	CacheSize          int64         // bytes of buffered writes per mount (cache_size=); 0: 128 MiB
+	CloseTimeo         time.Duration // deferred close (closetimeo=); 0: close at once
 	AllowOther         bool
 	FsName             string // "//host/share", shown in /proc/mounts
 	SubPath            string // directory of the share to mount as the root
@@ -44,6 +47,14 @@ type Mount struct {
 	dir    string
 
 	attrs attrCache
+
+	budget     *cache.Budget
+	wchunk     int // bytes per write-back WRITE
+	closeTimeo time.Duration
+	stats      counters
+
+	mu     sync.Mutex
+	leases map[smb.LeaseKey]*node // inodes holding a lease, by key
 	// ttl is the attribute and entry timeout, in ns: every reply to the
 	// kernel carries it (go-fuse applies no default over a set timeout),
 	// so a remount changes it for the next reply, with no shared state.
@@ -89,8 +100,17 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	if log == nil {
 		log = zap.NewNop()
 	}
-	m := &Mount{share: share, cfg: cfg, log: log, dir: mountpoint}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	m := &Mount{share: share, cfg: cfg, log: log, dir: mountpoint, leases: make(map[smb.LeaseKey]*node)}
 	m.attrs.entries = make(map[string]cachedAttr)
+	m.budget = cache.NewBudget(cfg.CacheSize)
+	m.wchunk = writeChunk(cfg.Wsize, share.Conn.MaxWrite())
+	if cfg.Cache != "none" {
+		m.closeTimeo = cfg.CloseTimeo
+	}
+	share.Conn.OnBreak(m.onBreak)
 	root := &node{m: m}
 	m.ttl.Store(int64(cfg.AttrTimeout))
 	neg := time.Duration(0)
@@ -119,8 +139,29 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	return m, nil
 }
 
-// Wait blocks until the file system is unmounted.
-func (m *Mount) Wait() { m.server.Wait() }
+// DefaultCacheSize bounds buffered writes when cache_size= is not given.
+const DefaultCacheSize = 128 << 20
+
+// writeChunk is the size of one write-back WRITE: wsize, else the server's
+// maximum, capped at 4 MiB (large enough to stream, small enough that
+// several are in flight within the credit window).
+func writeChunk(wsize, serverMax int) int {
+	c := 4 << 20
+	if wsize > 0 {
+		c = wsize
+	}
+	if serverMax > 0 && c > serverMax {
+		c = serverMax
+	}
+	return c
+}
+
+// Wait blocks until the file system is unmounted, then closes the handles
+// kept for reuse.
+func (m *Mount) Wait() {
+	m.server.Wait()
+	m.closeAllIdle()
+}
 
 // Unmount unmounts; open handles are closed by the kernel's releases.
 func (m *Mount) Unmount() error { return m.server.Unmount() }
@@ -222,5 +263,37 @@ func (m *Mount) fillAttr(fi *smb.FileInfo, out *fuse.Attr) {
 	}
 	if m.cfg.ForceGID {
 		out.Gid = m.cfg.GID
+	}
+}
+
+// drop forgets p only (after a write: its children are unaffected).
+func (c *attrCache) drop(p string) {
+	c.mu.Lock()
+	delete(c.entries, p)
+	c.mu.Unlock()
+}
+
+// counters are the mount's statistics.
+type counters struct {
+	opens, reusedOpens, breaks, readBytes, writeBytes atomic.Uint64
+}
+
+// Stats is a snapshot of a mount's counters.
+type Stats struct {
+	Opens       uint64 // SMB opens sent for FUSE opens and creates
+	ReusedOpens uint64 // FUSE opens served by a handle kept after close
+	Breaks      uint64 // lease and oplock breaks received
+	ReadBytes   uint64
+	WriteBytes  uint64
+	DirtyBytes  int64 // buffered writes not yet on the server
+	DirtyPeak   int64
+}
+
+// Stats returns the mount's counters.
+func (m *Mount) Stats() Stats {
+	return Stats{
+		Opens: m.stats.opens.Load(), ReusedOpens: m.stats.reusedOpens.Load(), Breaks: m.stats.breaks.Load(),
+		ReadBytes: m.stats.readBytes.Load(), WriteBytes: m.stats.writeBytes.Load(),
+		DirtyBytes: m.budget.Used(), DirtyPeak: m.budget.Peak(),
 	}
 }

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"sync"
 	"syscall"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/gosmb/gosmb/cache"
 	"github.com/gosmb/gosmb/smb"
 	"github.com/gosmb/gosmb/smb/fscc"
 	"github.com/gosmb/gosmb/smb/wire"
@@ -22,6 +23,24 @@ import (
 type node struct {
 	gofs.Inode
 	m *Mount
+
+	mu       sync.Mutex
+	key      smb.LeaseKey // shared by every open of the inode
+	hasKey   bool
+	lease    uint32    // lease state held by the open handles
+	opens    int       // FUSE opens
+	idle     []*handle // closed by the kernel, kept open for reuse (closetimeo)
+	lastFile *smb.File // for oplock breaks, on servers without leases
+	wb       *cache.Writer
+	unlinked bool
+	// known is the file as last seen under a read lease: if a new open
+	// finds it unchanged, the kernel's cached pages are still good.
+	known struct {
+		valid bool
+		mtime time.Time
+		size  int64
+	}
+	appendMu sync.Mutex // O_APPEND writes: query end of file, then write
 }
 
 var (
@@ -63,15 +82,30 @@ func (n *node) stat(ctx context.Context, p string) (*smb.FileInfo, error) {
 }
 
 func (n *node) newChild(ctx context.Context, fi *smb.FileInfo, out *fuse.EntryOut) *gofs.Inode {
-	n.m.fillAttr(fi, &out.Attr)
-	ttl := n.m.AttrTimeout()
-	out.SetEntryTimeout(ttl)
-	out.SetAttrTimeout(ttl)
+	return n.newChildNode(ctx, &node{m: n.m}, fi, out)
+}
+
+// newChildNode makes child the inode of fi, or finds the inode already
+// known by that number, and fills the kernel's entry.
+func (n *node) newChildNode(ctx context.Context, child *node, fi *smb.FileInfo, out *fuse.EntryOut) *gofs.Inode {
 	mode := uint32(syscall.S_IFREG)
 	if fi.IsDir() {
 		mode = syscall.S_IFDIR
 	}
-	return n.NewInode(ctx, &node{m: n.m}, gofs.StableAttr{Mode: mode, Ino: fi.FileID})
+	inode := n.NewInode(ctx, child, gofs.StableAttr{Mode: mode, Ino: fi.FileID})
+	inode.Operations().(*node).withDirtySize(fi)
+	n.m.fillAttr(fi, &out.Attr)
+	ttl := n.m.AttrTimeout()
+	out.SetEntryTimeout(ttl)
+	out.SetAttrTimeout(ttl)
+	return inode
+}
+
+// withDirtySize corrects a size from the server for writes still buffered.
+func (n *node) withDirtySize(fi *smb.FileInfo) {
+	if ds := n.dirtySize(); ds > fi.Size {
+		fi.Size = ds
+	}
 }
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
@@ -88,11 +122,12 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	if h, ok := f.(*handle); ok && h != nil {
 		fi, err = h.f.Stat(ctx)
 	} else {
-		fi, err = n.tree().Stat(ctx, n.smbPath(""))
+		fi, err = n.stat(ctx, n.smbPath(""))
 	}
 	if err != nil {
 		return toErrno(err)
 	}
+	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
 	out.SetTimeout(n.m.AttrTimeout())
 	return 0
@@ -120,155 +155,31 @@ func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 
 func (n *node) invalidate(p string) { n.m.attrs.forget(p) }
 
-// handle is an open SMB file.
-type handle struct {
-	f      *smb.File
-	append bool
-	mu     sync.Mutex
-}
-
-func accessFor(flags uint32) uint32 {
-	switch flags & syscall.O_ACCMODE {
-	case syscall.O_WRONLY:
-		return wire.GenericWrite | wire.FileReadAttributes
-	case syscall.O_RDWR:
-		return wire.GenericRead | wire.GenericWrite
-	}
-	return wire.GenericRead
-}
-
-func (n *node) fuseFlags() uint32 {
-	switch n.m.cfg.Cache {
-	case "none":
-		return fuse.FOPEN_DIRECT_IO
-	case "loose":
-		return fuse.FOPEN_KEEP_CACHE
-	}
-	return 0
-}
-
-func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if n.m.cfg.ReadOnly && flags&syscall.O_ACCMODE != syscall.O_RDONLY {
-		return nil, 0, syscall.EROFS
-	}
-	disp := wire.FileOpen
-	if flags&syscall.O_TRUNC != 0 {
-		disp = wire.FileOverwrite
-	}
-	p := n.smbPath("")
-	f, err := n.tree().Create(ctx, p, wire.CreateRequest{
-		DesiredAccess:     accessFor(flags),
-		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
-		CreateDisposition: disp,
-	})
-	if err != nil {
-		return nil, 0, toErrno(err)
-	}
-	n.invalidate(p)
-	return &handle{f: f, append: flags&syscall.O_APPEND != 0}, n.fuseFlags(), 0
-}
-
-func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	if n.m.cfg.ReadOnly {
-		return nil, nil, 0, syscall.EROFS
-	}
-	disp := wire.FileOpenIf
-	switch {
-	case flags&syscall.O_EXCL != 0:
-		disp = wire.FileCreate
-	case flags&syscall.O_TRUNC != 0:
-		disp = wire.FileOverwriteIf
-	}
-	p := n.smbPath(name)
-	req := wire.CreateRequest{
-		DesiredAccess:     accessFor(flags) | wire.FileReadAttributes,
-		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
-		CreateDisposition: disp,
-		CreateOptions:     wire.FileNonDirectoryFile,
-	}
-	if n.m.share.Conn.POSIX() {
-		req.Contexts = []wire.CreateContext{{Name: wire.CtxPOSIXCreate, Data: wire.POSIXCreateRequest(mode & 0o7777)}}
-	}
-	f, err := n.tree().Create(ctx, p, req)
-	if err != nil {
-		return nil, nil, 0, toErrno(err)
-	}
-	n.invalidate(p)
-	fi, err := n.tree().Stat(ctx, p)
-	if err != nil {
-		f.Close(context.Background())
-		return nil, nil, 0, toErrno(err)
-	}
-	return n.newChild(ctx, fi, out), &handle{f: f, append: flags&syscall.O_APPEND != 0}, n.fuseFlags(), 0
-}
-
-func (n *node) Read(ctx context.Context, fh gofs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	h := fh.(*handle)
-	got, err := h.f.ReadAtSize(ctx, dest, off, n.m.cfg.Rsize)
-	if err != nil && err != io.EOF {
-		return nil, toErrno(err)
-	}
-	return fuse.ReadResultData(dest[:got]), 0
-}
-
-func (n *node) Write(ctx context.Context, fh gofs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
-	h := fh.(*handle)
-	if h.append {
-		// O_APPEND: write at the server's end of file, one writer at a time.
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		buf, err := h.f.QueryInfo(ctx, wire.InfoFile, uint8(fscc.FileStandardInformationClass), 0, 64)
-		if err != nil {
-			return 0, toErrno(err)
-		}
-		st, err := fscc.ParseFileStandardInformation(buf)
-		if err != nil {
-			return 0, syscall.EIO
-		}
-		off = int64(st.EndOfFile)
-	}
-	w, err := h.f.WriteAtSize(ctx, data, off, n.m.cfg.Wsize)
-	n.invalidate(n.smbPath(""))
-	if err != nil {
-		return uint32(w), toErrno(err)
-	}
-	return uint32(w), 0
-}
-
-func (n *node) Flush(ctx context.Context, fh gofs.FileHandle) syscall.Errno { return 0 }
-
-func (n *node) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32) syscall.Errno {
-	if h, ok := fh.(*handle); ok {
-		return toErrno(h.f.Flush(ctx))
-	}
-	return 0
-}
-
-func (n *node) Release(ctx context.Context, fh gofs.FileHandle) syscall.Errno {
-	h := fh.(*handle)
-	_, err := h.f.Close(context.Background())
-	n.invalidate(n.smbPath(""))
-	return toErrno(err)
-}
-
+// Setattr applies a truncate and time changes in one compound that also
+// returns the new attributes; buffered writes go out first, so that none
+// lands after the truncate or bumps the times set here.
 func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
 	p := n.smbPath("")
-	set := func(class fscc.FileInfoClass, access uint32, buf []byte) error {
-		if h, ok := fh.(*handle); ok && h != nil {
-			return h.f.SetInfo(ctx, wire.InfoFile, uint8(class), 0, buf)
-		}
-		return n.tree().SetInfoPath(ctx, p, access, uint8(class), buf)
-	}
-	if sz, ok := in.GetSize(); ok {
-		if err := set(fscc.FileEndOfFileInformationClass, wire.FileWriteData, (&fscc.FileEndOfFileInformation{EndOfFile: sz}).Append(nil)); err != nil {
+	var sets []smb.SetInfo
+	access := uint32(0)
+	sz, szok := in.GetSize()
+	atime, aok := in.GetATime()
+	mtime, mok := in.GetMTime()
+	if szok || aok || mok {
+		if err := n.flushData(); err != nil {
 			return toErrno(err)
 		}
 	}
-	atime, aok := in.GetATime()
-	mtime, mok := in.GetMTime()
+	if szok {
+		if wb := n.wbIfAny(); wb != nil {
+			wb.Truncate(int64(sz))
+		}
+		sets = append(sets, smb.SetInfo{Class: fscc.FileEndOfFileInformationClass, Buffer: (&fscc.FileEndOfFileInformation{EndOfFile: sz}).Append(nil)})
+		access |= wire.FileWriteData
+	}
 	if aok || mok {
 		bi := &fscc.FileBasicInfo{}
 		if aok {
@@ -277,9 +188,8 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 		if mok {
 			bi.LastWriteTime = fscc.TimeToFiletime(mtime)
 		}
-		if err := set(fscc.FileBasicInformationClass, wire.FileWriteAttributes, bi.Append(nil)); err != nil {
-			return toErrno(err)
-		}
+		sets = append(sets, smb.SetInfo{Class: fscc.FileBasicInformationClass, Buffer: bi.Append(nil)})
+		access |= wire.FileWriteAttributes
 	}
 	if mode, ok := in.GetMode(); ok {
 		if err := n.chmod(ctx, p, mode&0o7777); err != nil {
@@ -287,7 +197,32 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 		}
 	}
 	n.invalidate(p)
-	return n.Getattr(ctx, fh, out)
+	var fi *smb.FileInfo
+	var err error
+	if h, ok := fh.(*handle); ok && h != nil && (h.write || len(sets) == 0) {
+		fi, err = h.f.SetInfoStat(ctx, sets...)
+	} else {
+		fi, err = n.tree().SetInfoStat(ctx, p, access, n.ownLease(), sets...)
+	}
+	if err != nil {
+		return toErrno(err)
+	}
+	n.withDirtySize(fi)
+	n.m.fillAttr(fi, &out.Attr)
+	out.SetTimeout(n.m.AttrTimeout())
+	return 0
+}
+
+// ownLease is the lease key a path-based open of the inode uses while the
+// inode holds a lease, so that the open does not break it.
+func (n *node) ownLease() *smb.LeaseKey {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.hasKey && n.lease != 0 && n.m.caching() {
+		k := n.key
+		return &k
+	}
+	return nil
 }
 
 // chmod sets a mode. With POSIX extensions, Samba takes the mode from an
@@ -319,40 +254,52 @@ func (n *node) chmod(ctx context.Context, p string, mode uint32) error {
 	if attrs == 0 {
 		attrs = fscc.AttrNormal // 0 would mean "leave unchanged"
 	}
-	return n.tree().SetInfoPath(ctx, p, wire.FileWriteAttributes, uint8(fscc.FileBasicInformationClass), (&fscc.FileBasicInfo{FileAttributes: attrs}).Append(nil))
+	_, err = n.tree().SetInfoStat(ctx, p, wire.FileWriteAttributes, n.ownLease(), smb.SetInfo{Class: fscc.FileBasicInformationClass, Buffer: (&fscc.FileBasicInfo{FileAttributes: attrs}).Append(nil)})
+	return err
 }
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if n.m.cfg.ReadOnly {
 		return nil, syscall.EROFS
 	}
-	p := n.smbPath(name)
-	if err := n.tree().Mkdir(ctx, p); err != nil {
-		return nil, toErrno(err)
-	}
-	fi, err := n.tree().Stat(ctx, p)
+	fi, err := n.tree().Mkdir(ctx, n.smbPath(name), mode)
 	if err != nil {
 		return nil, toErrno(err)
 	}
 	return n.newChild(ctx, fi, out), 0
 }
 
+// forgetChild prepares for the removal or renaming of a child: its idle
+// handles close (a non-POSIX server keeps an open file's name delete
+// pending) and its cached attributes go.
+func (n *node) forgetChild(name string, removed bool) {
+	n.invalidate(n.smbPath(name))
+	if c := n.GetChild(name); c != nil {
+		if cn, ok := c.Operations().(*node); ok {
+			cn.closeIdleAll()
+			if removed {
+				cn.mu.Lock()
+				cn.unlinked = true
+				cn.mu.Unlock()
+			}
+		}
+	}
+}
+
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
-	p := n.smbPath(name)
-	n.invalidate(p)
-	return toErrno(n.tree().Remove(ctx, p, false))
+	n.forgetChild(name, true)
+	return toErrno(n.tree().Remove(ctx, n.smbPath(name), false))
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
-	p := n.smbPath(name)
-	n.invalidate(p)
-	return toErrno(n.tree().Remove(ctx, p, true))
+	n.forgetChild(name, true)
+	return toErrno(n.tree().Remove(ctx, n.smbPath(name), true))
 }
 
 const (
@@ -369,8 +316,8 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	}
 	np := newParent.(*node)
 	from, to := n.smbPath(name), np.smbPath(newName)
-	n.invalidate(from)
-	n.invalidate(to)
+	n.forgetChild(name, false)
+	np.forgetChild(newName, true)
 	replace := flags&renameNoReplace == 0
 	err := n.tree().Rename(ctx, from, to, replace)
 	if replace && errors.Is(err, wire.StatusAccessDenied) {
@@ -391,7 +338,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	src := target.(*node).smbPath("")
 	dst := n.smbPath(name)
 	info := (&fscc.FileRenameInformation{FileName: n.tree().WirePath(dst)}).Append(nil) // FileLinkInformation has the same layout
-	if err := n.tree().SetInfoPath(ctx, src, 0, uint8(fscc.FileLinkInformationClass), info); err != nil {
+	if _, err := n.tree().SetInfoStat(ctx, src, 0, target.(*node).ownLease(), smb.SetInfo{Class: fscc.FileLinkInformationClass, Buffer: info}); err != nil {
 		return nil, toErrno(err)
 	}
 	fi, err := n.tree().Stat(ctx, dst)

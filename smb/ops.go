@@ -3,7 +3,6 @@ package smb
 import (
 	"context"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/gosmb/gosmb/smb/fscc"
@@ -71,33 +70,16 @@ func (t *Tree) compound(ctx context.Context, path string, create wire.CreateRequ
 // Stat returns a file's attributes with one compound round trip:
 // CREATE + QUERY_INFO + CLOSE.
 func (t *Tree) Stat(ctx context.Context, path string) (*FileInfo, error) {
-	posix := t.s.conn.posix
-	class := uint8(fscc.FileAllInformation)
-	if posix {
-		class = uint8(fscc.FilePosixInformation)
-	}
-	q := &Request{Cmd: wire.CmdQueryInfo, Body: &wire.QueryInfoRequest{
-		InfoType: wire.InfoFile, FileInfoClass: class, OutputBufferLength: maxInfoSize, FileID: wire.FileIDAny,
-	}, Payload: maxInfoSize}
 	resps, err := t.compound(ctx, path, wire.CreateRequest{
 		DesiredAccess:     wire.FileReadAttributes,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileOpen,
 		CreateOptions:     wire.FileOpenReparsePoint,
-	}, q)
+	}, t.statRequest())
 	if err != nil {
 		return nil, err
 	}
-	buf, err := t.queryInfoResult(resps[0], t.WirePath(path))
-	if err != nil {
-		return nil, err
-	}
-	fi, err := t.fileInfo(buf)
-	if err != nil {
-		return nil, err
-	}
-	fi.Name = path[strings.LastIndex(path, "/")+1:]
-	return fi, nil
+	return t.statResult(resps[0], path)
 }
 
 func fileInfoFromAll(buf []byte) (*FileInfo, error) {
@@ -229,16 +211,113 @@ func (f *File) ReadDirAll(ctx context.Context) ([]FileInfo, error) {
 	}
 }
 
-// Mkdir creates a directory.
-func (t *Tree) Mkdir(ctx context.Context, path string) error {
-	_, err := t.compound(ctx, path, wire.CreateRequest{
+// Mkdir creates a directory with mode (on a POSIX connection) and returns
+// its attributes: CREATE + QUERY_INFO + CLOSE, one round trip.
+func (t *Tree) Mkdir(ctx context.Context, path string, mode uint32) (*FileInfo, error) {
+	req := wire.CreateRequest{
 		DesiredAccess:     wire.FileReadAttributes,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileCreate,
 		CreateOptions:     wire.FileDirectoryFile,
 		FileAttributes:    fscc.AttrDirectory,
-	})
-	return err
+	}
+	if t.s.conn.posix {
+		req.Contexts = []wire.CreateContext{{Name: wire.CtxPOSIXCreate, Data: wire.POSIXCreateRequest(mode & 0o7777)}}
+	}
+	resps, err := t.compound(ctx, path, req, t.statRequest())
+	if err != nil {
+		return nil, err
+	}
+	return t.statResult(resps[0], path)
+}
+
+// SetInfo is one SET_INFO of a file information class.
+type SetInfo struct {
+	Class  fscc.FileInfoClass
+	Buffer []byte
+}
+
+func setInfoRequests(sets []SetInfo) []*Request {
+	out := make([]*Request, len(sets))
+	for i, s := range sets {
+		out[i] = &Request{Cmd: wire.CmdSetInfo, Body: &wire.SetInfoRequest{
+			InfoType: wire.InfoFile, FileInfoClass: uint8(s.Class), FileID: wire.FileIDAny, Buffer: s.Buffer,
+		}}
+	}
+	return out
+}
+
+// SetInfoStat applies sets to a path and returns the attributes after them:
+// CREATE + SET_INFO... + QUERY_INFO + CLOSE, one round trip. A non-nil
+// lease opens under that lease key, so that the caller's own lease on the
+// file is not broken by it.
+func (t *Tree) SetInfoStat(ctx context.Context, path string, access uint32, lease *LeaseKey, sets ...SetInfo) (*FileInfo, error) {
+	middle := append(setInfoRequests(sets), t.statRequest())
+	req := wire.CreateRequest{
+		DesiredAccess:     access | wire.FileReadAttributes,
+		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
+		CreateDisposition: wire.FileOpen,
+		CreateOptions:     wire.FileOpenReparsePoint,
+	}
+	if lease != nil {
+		t.RequestLease(&req, *lease, wire.LeaseRead|wire.LeaseWrite|wire.LeaseHandle)
+	}
+	resps, err := t.compound(ctx, path, req, middle...)
+	if err != nil {
+		return nil, err
+	}
+	return t.statResult(resps[len(resps)-1], path)
+}
+
+// SetInfoStat applies sets to the open handle and returns the attributes
+// after them, in one compound of related requests.
+func (f *File) SetInfoStat(ctx context.Context, sets ...SetInfo) (*FileInfo, error) {
+	reqs := append(setInfoRequests(sets), f.t.statRequest())
+	reqs[0].Related = false
+	if b, ok := reqs[0].Body.(*wire.SetInfoRequest); ok {
+		b.FileID = f.ID
+	}
+	if len(sets) == 0 {
+		reqs[0].Body.(*wire.QueryInfoRequest).FileID = f.ID
+	}
+	for _, r := range reqs[1:] {
+		r.Related = true
+	}
+	resps, err := f.t.roundTrip(ctx, reqs...)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range resps {
+		if st := r.Status(); st.IsError() {
+			return nil, f.t.statusErr(reqs[i].Cmd, st, f.Name)
+		}
+	}
+	return f.t.statResult(resps[len(resps)-1], f.Name)
+}
+
+// statRequest is the QUERY_INFO a stat sends: FILE_POSIX_INFORMATION on a
+// POSIX connection, FileAllInformation otherwise.
+func (t *Tree) statRequest() *Request {
+	class := uint8(fscc.FileAllInformation)
+	if t.s.conn.posix {
+		class = uint8(fscc.FilePosixInformation)
+	}
+	return &Request{Cmd: wire.CmdQueryInfo, Body: &wire.QueryInfoRequest{
+		InfoType: wire.InfoFile, FileInfoClass: class, OutputBufferLength: maxInfoSize, FileID: wire.FileIDAny,
+	}, Payload: maxInfoSize}
+}
+
+func (t *Tree) statResult(resp *Response, path string) (*FileInfo, error) {
+	buf, err := t.queryInfoResult(resp, t.WirePath(path))
+	if err != nil {
+		return nil, err
+	}
+	fi, err := t.fileInfo(buf)
+	if err != nil {
+		return nil, err
+	}
+	fi.Name = path[lastSlash(path)+1:]
+	return fi, nil
 }
 
 // Remove deletes a file, or an empty directory when dir is set: CREATE +
@@ -322,17 +401,7 @@ func (t *Tree) StatFS(ctx context.Context) (*fscc.FsFullSize, error) {
 
 // Stat queries an open handle's attributes, for files that may have no
 // name any more (unlinked while open).
-func (f *File) Stat(ctx context.Context) (*FileInfo, error) {
-	class := uint8(fscc.FileAllInformation)
-	if f.t.s.conn.posix {
-		class = uint8(fscc.FilePosixInformation)
-	}
-	buf, err := f.QueryInfo(ctx, wire.InfoFile, class, 0, maxInfoSize)
-	if err != nil {
-		return nil, err
-	}
-	return f.t.fileInfo(buf)
-}
+func (f *File) Stat(ctx context.Context) (*FileInfo, error) { return f.SetInfoStat(ctx) }
 
 // fileInfo decodes the info class Stat asked for: FILE_POSIX_INFORMATION on
 // a POSIX connection, FileAllInformation otherwise.

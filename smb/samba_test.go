@@ -52,8 +52,10 @@ func fileOps(t *testing.T, s *harness.Samba, sh *smb.Share, name string) {
 	ctx := ctxT(t)
 	tr := sh.Tree
 	dir := name + "-dir"
-	if err := tr.Mkdir(ctx, dir); err != nil {
+	if di, err := tr.Mkdir(ctx, dir, 0o750); err != nil {
 		t.Fatalf("Mkdir: %v", err)
+	} else if !di.IsDir() || di.Name != dir {
+		t.Fatalf("Mkdir returned %+v, want directory %q", di, dir)
 	}
 	data := make([]byte, 3<<20+12345)
 	rand.New(rand.NewSource(1)).Read(data)

@@ -57,6 +57,7 @@ type Options struct {
 	AcRegMax   time.Duration
 	AcDirMax   time.Duration
 	CloseTimeo time.Duration
+	CacheSize  int64 // bytes of buffered writes (cache_size=)
 
 	// Mount behaviour passed by mount(8); recorded, handled by the helper.
 	Generic    []string // rw, ro, exec, nosuid, _netdev, nofail, ...
@@ -76,6 +77,7 @@ func Defaults() Options {
 		AcRegMax:     1 * time.Second,
 		AcDirMax:     1 * time.Second,
 		CloseTimeo:   1 * time.Second,
+		CacheSize:    128 << 20,
 		EchoInterval: 60 * time.Second,
 		POSIX:        false,
 	}
@@ -326,6 +328,12 @@ func (o *Options) set(name, val string, hasVal bool) error {
 		case "closetimeo":
 			o.CloseTimeo = d
 		}
+	case "cache_size":
+		n, err := parseSize(name, val, hasVal)
+		if err != nil {
+			return err
+		}
+		o.CacheSize = n
 	case "foreground", "fg":
 		o.Foreground = true
 	case "debug":
@@ -355,6 +363,32 @@ func parseUint(name, val string, hasVal bool, lo, hi uint64) (uint64, error) {
 		return 0, &Error{name, fmt.Sprintf("want a number from %d to %d, got %q", lo, hi, val)}
 	}
 	return n, nil
+}
+
+// parseSize reads a byte count with an optional K, M or G suffix (powers
+// of 1024), at least 1 MiB.
+func parseSize(name, val string, hasVal bool) (int64, error) {
+	bad := &Error{name, fmt.Sprintf("want a size such as 64M or 1G (at least 1M), got %q", val)}
+	if !hasVal || val == "" {
+		return 0, bad
+	}
+	mult := int64(1)
+	switch val[len(val)-1] {
+	case 'k', 'K':
+		mult = 1 << 10
+	case 'm', 'M':
+		mult = 1 << 20
+	case 'g', 'G':
+		mult = 1 << 30
+	}
+	if mult > 1 {
+		val = val[:len(val)-1]
+	}
+	n, err := strconv.ParseInt(val, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mult || n*mult < 1<<20 {
+		return 0, bad
+	}
+	return n * mult, nil
 }
 
 // setVers maps mount.cifs's vers= values to a dialect range.

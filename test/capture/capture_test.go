@@ -99,7 +99,8 @@ func workload(t *testing.T, s *harness.Samba, opts smb.Options) {
 		}
 	}
 	must("echo", sh.Conn.Echo(ctx))
-	must("mkdir", tr.Mkdir(ctx, "d"))
+	_, err = tr.Mkdir(ctx, "d", 0o755)
+	must("mkdir", err)
 	f, err := tr.Create(ctx, "d/f.txt", wire.CreateRequest{
 		DesiredAccess: wire.GenericRead | wire.GenericWrite | wire.Delete, ShareAccess: wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileCreate, CreateOptions: wire.FileNonDirectoryFile,

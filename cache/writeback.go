@@ -1,0 +1,207 @@
+package cache
+
+import (
+	"context"
+	"sync"
+)
+
+// Budget bounds the dirty bytes of a mount (cache_size=). Writers wait for
+// room; a single write larger than the whole budget is let through alone so
+// nothing deadlocks.
+type Budget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	max  int64
+	used int64
+	peak int64
+}
+
+// NewBudget returns a budget of max bytes.
+func NewBudget(max int64) *Budget {
+	b := &Budget{max: max}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// Acquire waits until n more bytes fit.
+func (b *Budget) Acquire(n int64) {
+	b.mu.Lock()
+	for b.used > 0 && b.used+n > b.max {
+		b.cond.Wait()
+	}
+	b.used += n
+	if b.used > b.peak {
+		b.peak = b.used
+	}
+	b.mu.Unlock()
+}
+
+// Release returns n bytes.
+func (b *Budget) Release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// Used and Peak report the bytes held now and at most.
+func (b *Budget) Used() int64 { b.mu.Lock(); defer b.mu.Unlock(); return b.used }
+func (b *Budget) Peak() int64 { b.mu.Lock(); defer b.mu.Unlock(); return b.peak }
+
+// WriteFunc sends one WRITE of data at off to the server.
+type WriteFunc func(ctx context.Context, off int64, data []byte) error
+
+// Writer is one file's write-back buffer. Write copies data into dirty
+// extents and returns; whole chunks go to the server in the background,
+// up to depth WRITEs at once; Flush sends the rest and waits. The first
+// failed WRITE is kept and returned by the next Write or Flush, as a
+// local file system reports a lost write at fsync or close.
+type Writer struct {
+	budget *Budget
+	chunk  int
+	depth  int
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	dirty    Extents
+	inflight int   // WRITEs on the wire
+	pending  int64 // bytes taken from dirty and not yet written
+	sizeHint int64 // end of the furthest byte written through this Writer
+	err      error
+	send     WriteFunc
+}
+
+// NewWriter returns a writer that sends chunk-sized WRITEs, depth at once,
+// charging dirty bytes to budget.
+func NewWriter(budget *Budget, chunk, depth int) *Writer {
+	w := &Writer{budget: budget, chunk: chunk, depth: depth}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+// Write buffers p at off; send is how it will reach the server (the handle
+// it was written through).
+func (w *Writer) Write(off int64, p []byte, send WriteFunc) error {
+	w.budget.Acquire(int64(len(p)))
+	w.mu.Lock()
+	if err := w.err; err != nil {
+		w.err = nil
+		w.mu.Unlock()
+		w.budget.Release(int64(len(p)))
+		return err
+	}
+	w.send = send
+	added := w.dirty.Write(off, p)
+	if end := off + int64(len(p)); end > w.sizeHint {
+		w.sizeHint = end
+	}
+	w.mu.Unlock()
+	// Bytes that overwrote dirty bytes take no new room.
+	w.budget.Release(int64(len(p)) - added)
+	w.kick(false)
+	return nil
+}
+
+// kick starts WRITEs for whole chunks (or everything, when all is set),
+// as many as depth allows; the rest start as earlier ones finish.
+func (w *Writer) kick(all bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.inflight < w.depth {
+		var ext []Extent
+		var n int64
+		if all {
+			ext, n = w.dirty.TakeAll()
+		} else {
+			ext, n = w.dirty.TakeFull(w.chunk)
+		}
+		if n == 0 {
+			return
+		}
+		w.pending += n
+		for _, e := range ext {
+			for len(e.Data) > 0 {
+				c := len(e.Data)
+				if c > w.chunk {
+					c = w.chunk
+				}
+				for w.inflight >= w.depth {
+					w.cond.Wait()
+				}
+				w.inflight++
+				go w.writeOne(w.send, e.Off, e.Data[:c])
+				e.Off += int64(c)
+				e.Data = e.Data[c:]
+			}
+		}
+	}
+}
+
+func (w *Writer) writeOne(send WriteFunc, off int64, data []byte) {
+	err := send(context.Background(), off, data)
+	w.mu.Lock()
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	w.inflight--
+	w.pending -= int64(len(data))
+	w.mu.Unlock()
+	w.cond.Broadcast()
+	w.budget.Release(int64(len(data)))
+}
+
+// Flush writes every dirty byte and waits for all WRITEs, returning the
+// first error since the last Flush.
+func (w *Writer) Flush() error {
+	w.kick(true)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.inflight > 0 || !w.dirty.Empty() {
+		if !w.dirty.Empty() && w.inflight < w.depth {
+			w.mu.Unlock()
+			w.kick(true)
+			w.mu.Lock()
+			continue
+		}
+		w.cond.Wait()
+	}
+	err := w.err
+	w.err = nil
+	return err
+}
+
+// Dirty reports unwritten data, buffered or on the wire.
+func (w *Writer) Dirty() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.dirty.Empty() || w.inflight > 0
+}
+
+// Overlaps reports buffered or in-flight data in [off, off+n): a read of
+// that range must flush first.
+func (w *Writer) Overlaps(off, n int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.inflight > 0 || w.dirty.Overlaps(off, n)
+}
+
+// Size is the file size the buffered data implies: at least the end of the
+// furthest byte written since the last Truncate.
+func (w *Writer) Size() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sizeHint
+}
+
+// Truncate drops buffered bytes past size (a truncate that the caller
+// sends to the server after Flush would otherwise be undone by them).
+func (w *Writer) Truncate(size int64) {
+	w.mu.Lock()
+	n := w.dirty.Truncate(size)
+	w.sizeHint = size
+	w.mu.Unlock()
+	w.budget.Release(n)
+}
