@@ -9,7 +9,10 @@
 // them back before anything is acknowledged. See DESIGN.md.
 package cache
 
-import "sort"
+import (
+	"sort"
+	"sync"
+)
 
 // Extent is a run of dirty bytes at Off.
 type Extent struct {
@@ -20,10 +23,15 @@ type Extent struct {
 // End is the offset just past the extent.
 func (e *Extent) End() int64 { return e.Off + int64(len(e.Data)) }
 
-// Extents is the set of dirty ranges of one file: sorted, with no two
-// overlapping or touching, so that sequential small writes grow one extent
-// that goes out as few large WRITEs. Not safe for concurrent use.
+// Extents is the set of dirty ranges of one file, sorted and never
+// overlapping. Sequential small writes grow one extent up to Max bytes,
+// then start the next, so a stream goes out as Max-sized WRITEs without
+// copying or reallocating its buffers. Not safe for concurrent use.
 type Extents struct {
+	// Max is the largest extent a stream of appends builds (the WRITE
+	// size); 0 means unlimited.
+	Max int
+
 	ext   []Extent
 	bytes int64
 }
@@ -50,25 +58,46 @@ func (s *Extents) Write(off int64, p []byte) int64 {
 		return 0
 	}
 	end := off + int64(len(p))
-	// First extent that ends at or after off: the first one p touches.
+	// First extent that ends at or after off: the first one p may touch.
 	i := sort.Search(len(s.ext), func(i int) bool { return s.ext[i].End() >= off })
-	// Fast path: appending to (or overwriting inside) one extent.
-	if i < len(s.ext) && s.ext[i].Off <= off && (i+1 == len(s.ext) || s.ext[i+1].Off > end) {
+	if i < len(s.ext) && s.ext[i].Off <= off && (i+1 == len(s.ext) || s.ext[i+1].Off >= end) {
 		e := &s.ext[i]
-		before := int64(len(e.Data))
-		if end > e.End() {
-			e.Data = grow(e.Data, int(end-e.Off))
+		if end <= e.End() { // overwrite inside one extent
+			copy(e.Data[off-e.Off:], p)
+			return 0
 		}
-		copy(e.Data[off-e.Off:], p)
-		added := int64(len(e.Data)) - before
-		s.bytes += added
-		return added
+		if s.Max == 0 || int(end-e.Off) <= s.Max {
+			// Append (maybe overlapping its tail): grow in place.
+			before := int64(len(e.Data))
+			e.Data = s.grow(e.Data, int(end-e.Off))
+			copy(e.Data[off-e.Off:], p)
+			added := int64(len(e.Data)) - before
+			s.bytes += added
+			return added
+		}
+		if cut := e.Off + int64(s.Max) - off; cut > 0 && off <= e.End() {
+			// Fill the extent to Max; the rest of p starts the next.
+			return s.Write(off, p[:cut]) + s.Write(off+cut, p[cut:])
+		}
+		if off == e.End() && (i+1 == len(s.ext) || s.ext[i+1].Off > end) {
+			// The extent is full: the stream goes on in a new one.
+			s.ext = append(s.ext, Extent{})
+			copy(s.ext[i+2:], s.ext[i+1:])
+			s.ext[i+1] = Extent{Off: off, Data: s.grow(nil, len(p))}
+			copy(s.ext[i+1].Data, p)
+			s.bytes += int64(len(p))
+			return int64(len(p))
+		}
 	}
-	// General case: merge p with every extent it overlaps or touches.
+	// General case: merge p with every extent it overlaps.
 	j := i
 	lo, hi := off, end
 	var old int64
-	for j < len(s.ext) && s.ext[j].Off <= end {
+	for j < len(s.ext) && s.ext[j].Off < end {
+		if s.ext[j].End() <= off { // touches only: leave it be
+			i, j = i+1, j+1
+			continue
+		}
 		if s.ext[j].Off < lo {
 			lo = s.ext[j].Off
 		}
@@ -78,7 +107,7 @@ func (s *Extents) Write(off int64, p []byte) int64 {
 		old += int64(len(s.ext[j].Data))
 		j++
 	}
-	merged := make([]byte, hi-lo)
+	merged := s.grow(nil, int(hi-lo))
 	for _, e := range s.ext[i:j] {
 		copy(merged[e.Off-lo:], e.Data)
 	}
@@ -89,18 +118,56 @@ func (s *Extents) Write(off int64, p []byte) int64 {
 	return added
 }
 
-// grow extends b to n bytes, doubling capacity so appends are amortized.
-func grow(b []byte, n int) []byte {
+// grow extends b to n bytes. Capacity doubles (so appends are amortized)
+// but stops at Max, the size the extent will be written at; an extent
+// that starts large is a stream and gets a whole Max buffer at once,
+// recycled from earlier WRITEs.
+func (s *Extents) grow(b []byte, n int) []byte {
 	if n <= cap(b) {
 		return b[:n]
 	}
 	c := 2 * cap(b)
+	if c < 64<<10 {
+		c = 64 << 10
+	}
+	if s.Max > 0 && (c > s.Max || n >= 128<<10) {
+		c = s.Max
+	}
 	if c < n {
 		c = n
 	}
-	nb := make([]byte, n, c)
+	var nb []byte
+	if c == s.Max {
+		nb = getBuf(c)[:n]
+	} else {
+		nb = make([]byte, n, c)
+	}
 	copy(nb, b)
 	return nb
+}
+
+// Buffers of a stream's extent size are recycled: allocating and zeroing
+// them per WRITE costs more CPU than the copy into them.
+var bufPools sync.Map // size -> *sync.Pool
+
+func getBuf(size int) []byte {
+	if p, ok := bufPools.Load(size); ok {
+		if b, ok := p.(*sync.Pool).Get().(*[]byte); ok {
+			return *b
+		}
+	}
+	return make([]byte, size)
+}
+
+// PutBuf returns a buffer of a written extent for reuse; only full-size
+// buffers of a stream are kept.
+func PutBuf(b []byte) {
+	if cap(b) < 1<<20 {
+		return
+	}
+	b = b[:cap(b)]
+	p, _ := bufPools.LoadOrStore(cap(b), &sync.Pool{})
+	p.(*sync.Pool).Put(&b)
 }
 
 // Overlaps reports whether any dirty byte lies in [off, off+n).
@@ -109,9 +176,9 @@ func (s *Extents) Overlaps(off, n int64) bool {
 	return i < len(s.ext) && s.ext[i].Off < off+n
 }
 
-// TakeFull removes and returns the extents of at least min bytes, and cuts
-// the whole chunks off the front of longer ones, leaving short tails
-// buffered for more writes to join. It returns the bytes taken.
+// TakeFull removes and returns the extents of at least min bytes (a
+// stream's full ones), leaving the rest buffered for more writes to join.
+// It returns the bytes taken.
 func (s *Extents) TakeFull(min int) ([]Extent, int64) {
 	var out []Extent
 	var n int64
@@ -121,13 +188,8 @@ func (s *Extents) TakeFull(min int) ([]Extent, int64) {
 			keep = append(keep, e)
 			continue
 		}
-		whole := len(e.Data) / min * min
-		out = append(out, Extent{Off: e.Off, Data: e.Data[:whole]})
-		n += int64(whole)
-		if whole < len(e.Data) {
-			tail := append([]byte(nil), e.Data[whole:]...)
-			keep = append(keep, Extent{Off: e.Off + int64(whole), Data: tail})
-		}
+		out = append(out, e)
+		n += int64(len(e.Data))
 	}
 	s.ext = keep
 	s.bytes -= n

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Budget bounds the dirty bytes of a mount (cache_size=). Writers wait for
@@ -23,17 +24,26 @@ func NewBudget(max int64) *Budget {
 	return b
 }
 
-// Acquire waits until n more bytes fit.
-func (b *Budget) Acquire(n int64) {
+// Acquire waits until n more bytes fit, or until d passes; it reports
+// whether it got them. (The bytes held may belong to files whose partial
+// buffers nothing is flushing: the caller then writes through.)
+func (b *Budget) Acquire(n int64, d time.Duration) bool {
+	deadline := time.Now().Add(d)
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	for b.used > 0 && b.used+n > b.max {
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		t := time.AfterFunc(time.Until(deadline), b.cond.Broadcast)
 		b.cond.Wait()
+		t.Stop()
 	}
 	b.used += n
 	if b.used > b.peak {
 		b.peak = b.used
 	}
-	b.mu.Unlock()
+	return true
 }
 
 // Release returns n bytes.
@@ -50,6 +60,10 @@ func (b *Budget) Release(n int64) {
 // Used and Peak report the bytes held now and at most.
 func (b *Budget) Used() int64 { b.mu.Lock(); defer b.mu.Unlock(); return b.used }
 func (b *Budget) Peak() int64 { b.mu.Lock(); defer b.mu.Unlock(); return b.peak }
+
+// budgetWait is how long a write waits for room in the budget before it
+// is written through instead.
+const budgetWait = 200 * time.Millisecond
 
 // WriteFunc sends one WRITE of data at off to the server.
 type WriteFunc func(ctx context.Context, off int64, data []byte) error
@@ -78,6 +92,7 @@ type Writer struct {
 // charging dirty bytes to budget.
 func NewWriter(budget *Budget, chunk, depth int) *Writer {
 	w := &Writer{budget: budget, chunk: chunk, depth: depth}
+	w.dirty.Max = chunk
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
@@ -85,7 +100,22 @@ func NewWriter(budget *Budget, chunk, depth int) *Writer {
 // Write buffers p at off; send is how it will reach the server (the handle
 // it was written through).
 func (w *Writer) Write(off int64, p []byte, send WriteFunc) error {
-	w.budget.Acquire(int64(len(p)))
+	if !w.budget.Acquire(int64(len(p)), budgetWait) {
+		// Full of other files' partial buffers: send ours and write
+		// this through, in order.
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if err := send(context.Background(), off, p); err != nil {
+			return err
+		}
+		w.mu.Lock()
+		if end := off + int64(len(p)); end > w.sizeHint {
+			w.sizeHint = end
+		}
+		w.mu.Unlock()
+		return nil
+	}
 	w.mu.Lock()
 	if err := w.err; err != nil {
 		w.err = nil
@@ -123,6 +153,8 @@ func (w *Writer) kick(all bool) {
 		}
 		w.pending += n
 		for _, e := range ext {
+			// A buffer sent whole in one WRITE is recycled after it.
+			recycle := len(e.Data) <= w.chunk && cap(e.Data) == w.chunk
 			for len(e.Data) > 0 {
 				c := len(e.Data)
 				if c > w.chunk {
@@ -132,7 +164,7 @@ func (w *Writer) kick(all bool) {
 					w.cond.Wait()
 				}
 				w.inflight++
-				go w.writeOne(w.send, e.Off, e.Data[:c])
+				go w.writeOne(w.send, e.Off, e.Data[:c], recycle)
 				e.Off += int64(c)
 				e.Data = e.Data[c:]
 			}
@@ -140,8 +172,11 @@ func (w *Writer) kick(all bool) {
 	}
 }
 
-func (w *Writer) writeOne(send WriteFunc, off int64, data []byte) {
+func (w *Writer) writeOne(send WriteFunc, off int64, data []byte, whole bool) {
 	err := send(context.Background(), off, data)
+	if whole {
+		PutBuf(data)
+	}
 	w.mu.Lock()
 	if err != nil && w.err == nil {
 		w.err = err

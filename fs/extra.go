@@ -206,6 +206,7 @@ func (n *node) Allocate(ctx context.Context, fh gofs.FileHandle, off, size uint6
 	if err := n.flushData(); err != nil {
 		return toErrno(err)
 	}
+	defer n.changed()
 	switch {
 	case mode&(fallocPunchHole|fallocZeroRange) != 0:
 		if mode&fallocPunchHole != 0 {
@@ -257,6 +258,7 @@ func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn ui
 	if err := dst.n.flushData(); err != nil {
 		return 0, toErrno(err)
 	}
+	defer dst.n.changed()
 	keyOut, err := src.f.Ioctl(ctx, wire.FsctlSrvRequestResumeKey, nil, 32)
 	if err != nil {
 		return 0, toErrno(err)

@@ -28,6 +28,7 @@ type handle struct {
 	append bool
 	locked bool // took a byte-range lock: never kept for reuse
 	idle   *time.Timer
+	ra     *cache.Readahead // nil with cache=none
 }
 
 const leaseRWH = wire.LeaseRead | wire.LeaseWrite | wire.LeaseHandle
@@ -78,6 +79,11 @@ func (n *node) opened(f *smb.File, write, appendMode bool) (*handle, uint32) {
 	n.lastFile = f
 	n.mu.Unlock()
 	h := &handle{n: n, f: f, write: write, append: appendMode}
+	if n.m.caching() {
+		h.ra = cache.NewReadahead(func(ctx context.Context, off int64, size int) ([]byte, error) {
+			return f.ReadBuf(ctx, off, size)
+		}, n.m.rchunk, readWindow)
+	}
 	return h, n.fopenFlags(keep)
 }
 
@@ -157,6 +163,14 @@ func (n *node) writeBack() bool {
 	defer n.mu.Unlock()
 	return n.lease&wire.LeaseWrite != 0
 }
+
+// readWindow is how far readahead runs ahead of a sequential reader, in
+// READs of rsize (capped at 2 MiB, so that several are in flight).
+const readWindow = 16 << 20
+
+// changed marks the inode's data as changed here or on the server:
+// readahead buffers read before it are dropped.
+func (n *node) changed() { n.gen.Add(1) }
 
 // writeDepth is how many WRITEs of one file's write-back are in flight.
 const writeDepth = 8
@@ -267,6 +281,7 @@ func (m *Mount) onBreak(b smb.Break) {
 		}
 	}
 	if lost&wire.LeaseRead != 0 {
+		n.changed()
 		m.attrs.forget(n.smbPath(""))
 		n.NotifyContent(0, 0) // pages and attributes, mmaps included
 	}
@@ -350,6 +365,14 @@ func (n *node) Read(ctx context.Context, fh fsHandle, dest []byte, off int64) (f
 			return nil, toErrno(err)
 		}
 	}
+	if h.ra != nil {
+		b, err := h.ra.Read(ctx, off, len(dest), n.gen.Load())
+		if err != nil {
+			return nil, toErrno(err)
+		}
+		n.m.stats.readBytes.Add(uint64(len(b)))
+		return fuse.ReadResultData(b), 0
+	}
 	got, err := h.f.ReadAtSize(ctx, dest, off, n.m.cfg.Rsize)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, toErrno(err)
@@ -370,6 +393,7 @@ func (n *node) wbIfAny() *cache.Writer {
 func (n *node) Write(ctx context.Context, fh fsHandle, data []byte, off int64) (uint32, syscall.Errno) {
 	h := fh.(*handle)
 	n.m.stats.writeBytes.Add(uint64(len(data)))
+	defer n.changed()
 	if h.append {
 		// O_APPEND: write at the server's end of file, one writer at a time.
 		n.appendMu.Lock()

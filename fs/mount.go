@@ -50,6 +50,7 @@ type Mount struct {
 
 	budget     *cache.Budget
 	wchunk     int // bytes per write-back WRITE
+	rchunk     int // bytes per readahead READ
 	closeTimeo time.Duration
 	stats      counters
 
@@ -107,6 +108,7 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	m.attrs.entries = make(map[string]cachedAttr)
 	m.budget = cache.NewBudget(cfg.CacheSize)
 	m.wchunk = writeChunk(cfg.Wsize, share.Conn.MaxWrite())
+	m.rchunk = min(writeChunk(cfg.Rsize, share.Conn.MaxRead()), 2<<20)
 	if cfg.Cache != "none" {
 		m.closeTimeo = cfg.CloseTimeo
 	}

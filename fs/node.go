@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -40,7 +41,8 @@ type node struct {
 		mtime time.Time
 		size  int64
 	}
-	appendMu sync.Mutex // O_APPEND writes: query end of file, then write
+	appendMu sync.Mutex    // O_APPEND writes: query end of file, then write
+	gen      atomic.Uint64 // data generation, see changed
 }
 
 var (
@@ -174,6 +176,7 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 		}
 	}
 	if szok {
+		n.changed()
 		if wb := n.wbIfAny(); wb != nil {
 			wb.Truncate(int64(sz))
 		}

@@ -250,6 +250,35 @@ func (f *File) readOne(ctx context.Context, p []byte, off int64) (int, error) {
 	return total, nil
 }
 
+// ReadBuf reads up to n bytes at off with one READ (n at most MaxRead) and
+// returns the data where it arrived, without copying: fewer bytes only at
+// end of file, and io.EOF with none.
+func (f *File) ReadBuf(ctx context.Context, off int64, n int) ([]byte, error) {
+	req := &wire.ReadRequest{ReadLength: uint32(n), Offset: uint64(off), FileID: f.ID}
+	resps, err := f.t.roundTrip(ctx, &Request{Cmd: wire.CmdRead, Body: req, Payload: n})
+	if err != nil {
+		return nil, err
+	}
+	switch st := resps[0].Status(); st {
+	case wire.StatusSuccess:
+	case wire.StatusEndOfFile:
+		return nil, io.EOF
+	default:
+		return nil, f.t.statusErr(wire.CmdRead, st, f.Name)
+	}
+	rr, err := wire.ParseReadResponse(resps[0].Msg)
+	if err != nil {
+		return nil, f.t.s.conn.protocolErr(err)
+	}
+	if len(rr.Data) > n {
+		return nil, f.t.s.conn.protocolErr(errReadOverflow)
+	}
+	if len(rr.Data) == 0 {
+		return nil, io.EOF
+	}
+	return rr.Data, nil
+}
+
 // WriteAt writes p at off.
 func (f *File) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
 	return f.WriteAtSize(ctx, p, off, 0)

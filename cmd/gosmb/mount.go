@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -229,6 +231,16 @@ func serveMount(spec, dir, opts string, foreground bool, ready func()) error {
 		return err
 	}
 	defer log.Sync()
+	if prof := os.Getenv("GOSMB_CPUPROFILE"); prof != "" {
+		// A debugging aid: a CPU profile of the daemon until unmount.
+		if f, err := os.Create(prof); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
+	// The Go heap stays near the write-back budget: buffered data is most
+	// of what the daemon holds (cache_size= bounds memory, not just data).
+	debug.SetMemoryLimit(t.opts.CacheSize + 48<<20)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sh, err := t.dial(ctx)
