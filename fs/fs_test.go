@@ -24,13 +24,19 @@ import (
 
 type env struct {
 	s   *harness.Samba
+	m   *Mount
 	dir string // the mount point
 	srv string // the share's directory on the server
 }
 
 func mountT(t *testing.T, posix bool, cfg Config) *env {
 	t.Helper()
-	s := harness.StartSamba(t, harness.Config{})
+	return mountOn(t, harness.StartSamba(t, harness.Config{}), posix, cfg)
+}
+
+// mountOn mounts the share of s over a connection of its own.
+func mountOn(t *testing.T, s *harness.Samba, posix bool, cfg Config) *env {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	mech := auth.NewSPNEGO(auth.NewNTLM(auth.Credentials{Username: s.User, Password: s.Password}))
@@ -51,9 +57,10 @@ func mountT(t *testing.T, posix bool, cfg Config) *env {
 		if err := m.Unmount(); err != nil {
 			exec.Command("fusermount3", "-u", "-z", dir).Run()
 		}
+		m.closeAllIdle()
 		sh.Close(context.Background())
 	})
-	return &env{s: s, dir: dir, srv: s.SharePath("share")}
+	return &env{s: s, m: m, dir: dir, srv: s.SharePath("share")}
 }
 
 func (e *env) p(name string) string  { return filepath.Join(e.dir, name) }
@@ -274,6 +281,9 @@ const mmapChildEnv = "GOSMB_FS_MMAP_CHILD"
 func TestMain(m *testing.M) {
 	if p := os.Getenv(mmapChildEnv); p != "" {
 		os.Exit(mmapWrite(p))
+	}
+	if p := os.Getenv(mmapWatchEnv); p != "" {
+		os.Exit(mmapWatch(p))
 	}
 	os.Exit(m.Run())
 }

@@ -125,7 +125,10 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 			MaxWrite:     1 << 20,
 			MaxReadAhead: 1 << 20,
 			EnableLocks:  true,
-			Debug:        cfg.Debug,
+			// Replies come from memory, never from a file: splicing them
+			// through a pipe only adds copies.
+			DisableSplice: true,
+			Debug:         cfg.Debug,
 		},
 		UID: cfg.UID,
 		GID: cfg.GID,
