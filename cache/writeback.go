@@ -208,6 +208,32 @@ func (w *Writer) Flush() error {
 	return err
 }
 
+// TakeSmall hands the caller the buffered data when it is one extent of at
+// most max bytes with nothing in flight, so that it can ride in a compound
+// with other requests (a small file's data with its times). The caller
+// sends it and reports the result with done.
+func (w *Writer) TakeSmall(max int) (e Extent, done func(error), ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.inflight > 0 || len(w.dirty.ext) != 1 || len(w.dirty.ext[0].Data) > max {
+		return Extent{}, nil, false
+	}
+	ext, n := w.dirty.TakeAll()
+	w.inflight++
+	w.pending += n
+	return ext[0], func(err error) {
+		w.mu.Lock()
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+		w.inflight--
+		w.pending -= n
+		w.mu.Unlock()
+		w.cond.Broadcast()
+		w.budget.Release(n)
+	}, true
+}
+
 // Dirty reports unwritten data, buffered or on the wire.
 func (w *Writer) Dirty() bool {
 	w.mu.Lock()

@@ -25,6 +25,7 @@ type handle struct {
 	n      *node
 	f      *smb.File
 	write  bool // opened for writing
+	dac    bool // opened with WRITE_DAC: chmod on a POSIX mount
 	append bool
 	locked bool // took a byte-range lock: never kept for reuse
 	idle   *time.Timer
@@ -77,8 +78,12 @@ func (n *node) opened(f *smb.File, write, appendMode bool) (*handle, uint32) {
 	}
 	n.mu.Lock()
 	n.lastFile = f
+	n.attr, n.attrOK = *fi, fi.FileID != 0
 	n.mu.Unlock()
 	h := &handle{n: n, f: f, write: write, append: appendMode}
+	n.mu.Lock()
+	n.active = append(n.active, h)
+	n.mu.Unlock()
 	if n.m.caching() {
 		h.ra = cache.NewReadahead(func(ctx context.Context, off int64, size int) ([]byte, error) {
 			return f.ReadBuf(ctx, off, size)
@@ -112,6 +117,31 @@ func (n *node) reuse(write bool) *handle {
 			}
 			n.idle = append(n.idle[:i], n.idle[i+1:]...)
 			n.opens++
+			n.active = append(n.active, h)
+			return h
+		}
+	}
+	return nil
+}
+
+// activeDAC returns an open handle that may set the mode.
+func (n *node) activeDAC() *handle {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, h := range n.active {
+		if h.dac {
+			return h
+		}
+	}
+	return nil
+}
+
+// activeWriter returns an open handle with write access, if any.
+func (n *node) activeWriter() *handle {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, h := range n.active {
+		if h.write {
 			return h
 		}
 	}
@@ -181,6 +211,12 @@ func (n *node) release(h *handle) error {
 	err := n.flushData()
 	n.mu.Lock()
 	n.opens--
+	for i, x := range n.active {
+		if x == h {
+			n.active = append(n.active[:i], n.active[i+1:]...)
+			break
+		}
+	}
 	keep := n.m.caching() && n.lease&wire.LeaseHandle != 0 && !h.locked && !n.unlinked && n.m.closeTimeo > 0
 	if keep {
 		h.idle = time.AfterFunc(n.m.closeTimeo, func() { n.closeIdle(h) })
@@ -393,7 +429,16 @@ func (n *node) wbIfAny() *cache.Writer {
 func (n *node) Write(ctx context.Context, fh fsHandle, data []byte, off int64) (uint32, syscall.Errno) {
 	h := fh.(*handle)
 	n.m.stats.writeBytes.Add(uint64(len(data)))
-	defer n.changed()
+	// Size and times move with the write: forget them before and after
+	// (a stat racing with it must not keep its answer).
+	forget := func() {
+		n.mu.Lock()
+		n.attrOK = false
+		n.mu.Unlock()
+		n.changed()
+	}
+	forget()
+	defer forget()
 	if h.append {
 		// O_APPEND: write at the server's end of file, one writer at a time.
 		n.appendMu.Lock()
@@ -521,12 +566,23 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 		CreateDisposition: disp,
 		CreateOptions:     wire.FileNonDirectoryFile,
 	}
-	if n.m.share.Conn.POSIX() {
+	posix := n.m.share.Conn.POSIX()
+	if posix {
+		// The creator owns the file and may set its mode: tar's fchmod
+		// after create then needs no open of its own. (An existing file
+		// of another owner refuses it: then the open goes without.)
+		req.DesiredAccess |= wire.WriteDAC | wire.ReadControl
+	}
+	if posix {
 		req.Contexts = []wire.CreateContext{{Name: wire.CtxPOSIXCreate, Data: wire.POSIXCreateRequest(mode & 0o7777)}}
 	}
 	child := &node{m: n.m}
 	child.createReq(&req)
 	f, err := n.tree().Create(ctx, p, req)
+	if req.DesiredAccess&wire.WriteDAC != 0 && smb.IsStatus(err, wire.StatusAccessDenied) {
+		req.DesiredAccess &^= wire.WriteDAC | wire.ReadControl
+		f, err = n.tree().Create(ctx, p, req)
+	}
 	if err != nil {
 		return nil, nil, 0, toErrno(err)
 	}
@@ -552,5 +608,6 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 		real.mu.Unlock()
 	}
 	h, fl := real.opened(f, true, flags&syscall.O_APPEND != 0)
+	h.dac = req.DesiredAccess&wire.WriteDAC != 0
 	return inode, h, fl, 0
 }

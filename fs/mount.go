@@ -48,6 +48,7 @@ type Mount struct {
 
 	attrs attrCache
 
+	rootNode   *node
 	budget     *cache.Budget
 	wchunk     int // bytes per write-back WRITE
 	rchunk     int // bytes per readahead READ
@@ -114,6 +115,7 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	}
 	share.Conn.OnBreak(m.onBreak)
 	root := &node{m: m}
+	m.rootNode = root
 	m.ttl.Store(int64(cfg.AttrTimeout))
 	neg := time.Duration(0)
 	opts := &gofs.Options{

@@ -31,6 +31,7 @@ type node struct {
 	lease    uint32    // lease state held by the open handles
 	opens    int       // FUSE opens
 	idle     []*handle // closed by the kernel, kept open for reuse (closetimeo)
+	active   []*handle // open
 	lastFile *smb.File // for oplock breaks, on servers without leases
 	wb       *cache.Writer
 	unlinked bool
@@ -41,6 +42,11 @@ type node struct {
 		mtime time.Time
 		size  int64
 	}
+	// attr is the inode's attributes from the last server answer; while
+	// the inode holds a read lease and nothing was written since, they
+	// answer a setattr that changes nothing on the server (chown).
+	attr     smb.FileInfo
+	attrOK   bool
 	appendMu sync.Mutex    // O_APPEND writes: query end of file, then write
 	gen      atomic.Uint64 // data generation, see changed
 }
@@ -95,12 +101,35 @@ func (n *node) newChildNode(ctx context.Context, child *node, fi *smb.FileInfo, 
 		mode = syscall.S_IFDIR
 	}
 	inode := n.NewInode(ctx, child, gofs.StableAttr{Mode: mode, Ino: fi.FileID})
-	inode.Operations().(*node).withDirtySize(fi)
+	cn := inode.Operations().(*node)
+	cn.remember(fi)
+	cn.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
 	ttl := n.m.AttrTimeout()
 	out.SetEntryTimeout(ttl)
 	out.SetAttrTimeout(ttl)
 	return inode
+}
+
+// remember records the server's latest answer about the inode.
+// While writes are buffered the server's size and times are about to move,
+// so such an answer is not kept.
+func (n *node) remember(fi *smb.FileInfo) {
+	n.mu.Lock()
+	wb := n.wb
+	n.mu.Unlock()
+	dirty := wb != nil && wb.Dirty()
+	n.mu.Lock()
+	n.attr, n.attrOK = *fi, !dirty
+	n.mu.Unlock()
+}
+
+// leasedAttr returns the remembered attributes while a read lease vouches
+// for them.
+func (n *node) leasedAttr() (smb.FileInfo, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.attr, n.attrOK && n.lease&wire.LeaseRead != 0 && n.m.caching()
 }
 
 // withDirtySize corrects a size from the server for writes still buffered.
@@ -121,7 +150,9 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	var fi *smb.FileInfo
 	var err error
-	if h, ok := f.(*handle); ok && h != nil {
+	if a, ok := n.leasedAttr(); ok {
+		fi = &a // nothing changed them: a read lease stands for that
+	} else if h, ok := f.(*handle); ok && h != nil {
 		fi, err = h.f.Stat(ctx)
 	} else {
 		fi, err = n.stat(ctx, n.smbPath(""))
@@ -129,6 +160,7 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	if err != nil {
 		return toErrno(err)
 	}
+	n.remember(fi)
 	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
 	out.SetTimeout(n.m.AttrTimeout())
@@ -170,12 +202,11 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 	sz, szok := in.GetSize()
 	atime, aok := in.GetATime()
 	mtime, mok := in.GetMTime()
-	if szok || aok || mok {
+	if szok {
+		// Buffered bytes past the new size must not land after it.
 		if err := n.flushData(); err != nil {
 			return toErrno(err)
 		}
-	}
-	if szok {
 		n.changed()
 		if wb := n.wbIfAny(); wb != nil {
 			wb.Truncate(int64(sz))
@@ -200,20 +231,66 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 		}
 	}
 	n.invalidate(p)
+	h, _ := fh.(*handle)
+	if h == nil || !h.write {
+		// A path-based setattr (utimensat by name, truncate) goes on an
+		// open write handle when there is one: no open, no lease break.
+		if w := n.activeWriter(); w != nil {
+			h = w
+		}
+	}
 	var fi *smb.FileInfo
 	var err error
-	if h, ok := fh.(*handle); ok && h != nil && (h.write || len(sets) == 0) {
-		fi, err = h.f.SetInfoStat(ctx, sets...)
-	} else {
-		fi, err = n.tree().SetInfoStat(ctx, p, access, n.ownLease(), sets...)
+	switch {
+	case len(sets) == 0:
+		// Nothing else to change on the server (chown without POSIX
+		// extensions is not, and a chmod was sent above): the attributes
+		// under a lease need no round trip.
+		if a, ok := n.leasedAttr(); ok {
+			if m, ok := in.GetMode(); ok && a.POSIX {
+				a.Mode = a.Mode&^0o7777 | m&0o7777
+			}
+			fi = &a
+			break
+		}
+		if h != nil {
+			fi, err = h.f.Stat(ctx)
+		} else {
+			fi, err = n.tree().Stat(ctx, p)
+		}
+	case h != nil && h.write:
+		// A small file's buffered data, its new times and the stat, in
+		// one compound.
+		fi, err = n.writeSetInfoStat(ctx, h, sets)
+	default:
+		if err = n.flushData(); err == nil {
+			fi, err = n.tree().SetInfoStat(ctx, p, access, n.ownLease(), sets...)
+		}
 	}
 	if err != nil {
 		return toErrno(err)
 	}
+	n.remember(fi)
 	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
 	out.SetTimeout(n.m.AttrTimeout())
 	return 0
+}
+
+// writeSetInfoStat applies sets on the handle after every buffered write:
+// a small buffer rides in the same compound, a larger one is flushed first.
+func (n *node) writeSetInfoStat(ctx context.Context, h *handle, sets []smb.SetInfo) (*smb.FileInfo, error) {
+	if wb := n.wbIfAny(); wb != nil {
+		if e, done, ok := wb.TakeSmall(min(n.m.wchunk, 1<<20)); ok {
+			fi, err := h.f.WriteSetInfoStat(ctx, e.Off, e.Data, sets...)
+			done(err)
+			return fi, err
+		}
+		if err := wb.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	return h.f.SetInfoStat(ctx, sets...)
 }
 
 // ownLease is the lease key a path-based open of the inode uses while the
@@ -239,13 +316,21 @@ func (n *node) chmod(ctx context.Context, p string, mode uint32) error {
 			return err
 		}
 		sd := &fscc.SecurityDescriptor{DACL: &fscc.ACL{Revision: 2, ACEs: []fscc.ACE{{Type: 0, SID: *sid}}}}
+		if h := n.activeDAC(); h != nil {
+			return h.f.SetInfo(ctx, wire.InfoSecurity, 0, wire.DACLSecurityInformation, sd.Append(nil))
+		}
 		return n.withOpen(ctx, wire.WriteDAC|wire.ReadControl, func(f *smb.File) error {
 			return f.SetInfo(ctx, wire.InfoSecurity, 0, wire.DACLSecurityInformation, sd.Append(nil))
 		})
 	}
-	fi, err := n.tree().Stat(ctx, p)
-	if err != nil {
-		return err
+	var fi *smb.FileInfo
+	if a, ok := n.leasedAttr(); ok {
+		fi = &a
+	} else {
+		var err error
+		if fi, err = n.tree().Stat(ctx, p); err != nil {
+			return err
+		}
 	}
 	attrs := fi.Attributes &^ fscc.AttrReadonly
 	if mode&0o222 == 0 {
@@ -257,7 +342,10 @@ func (n *node) chmod(ctx context.Context, p string, mode uint32) error {
 	if attrs == 0 {
 		attrs = fscc.AttrNormal // 0 would mean "leave unchanged"
 	}
-	_, err = n.tree().SetInfoStat(ctx, p, wire.FileWriteAttributes, n.ownLease(), smb.SetInfo{Class: fscc.FileBasicInformationClass, Buffer: (&fscc.FileBasicInfo{FileAttributes: attrs}).Append(nil)})
+	fi, err := n.tree().SetInfoStat(ctx, p, wire.FileWriteAttributes, n.ownLease(), smb.SetInfo{Class: fscc.FileBasicInformationClass, Buffer: (&fscc.FileBasicInfo{FileAttributes: attrs}).Append(nil)})
+	if err == nil {
+		n.remember(fi)
+	}
 	return err
 }
 

@@ -2,6 +2,7 @@ package smb
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -272,15 +273,35 @@ func (t *Tree) SetInfoStat(ctx context.Context, path string, access uint32, leas
 // SetInfoStat applies sets to the open handle and returns the attributes
 // after them, in one compound of related requests.
 func (f *File) SetInfoStat(ctx context.Context, sets ...SetInfo) (*FileInfo, error) {
-	reqs := append(setInfoRequests(sets), f.t.statRequest())
-	reqs[0].Related = false
-	if b, ok := reqs[0].Body.(*wire.SetInfoRequest); ok {
-		b.FileID = f.ID
+	return f.WriteSetInfoStat(ctx, 0, nil, sets...)
+}
+
+// WriteSetInfoStat writes data at off (when there is any), applies sets and
+// returns the attributes after them: WRITE + SET_INFO... + QUERY_INFO in
+// one compound on the handle (a small file's data, its times, and the stat
+// the kernel wants back, in one round trip).
+func (f *File) WriteSetInfoStat(ctx context.Context, off int64, data []byte, sets ...SetInfo) (*FileInfo, error) {
+	var reqs []*Request
+	if len(data) > 0 {
+		if len(data) > f.t.s.conn.MaxWrite() {
+			return nil, fmt.Errorf("smb: %d bytes do not fit one WRITE", len(data))
+		}
+		reqs = append(reqs, &Request{Cmd: wire.CmdWrite, Body: writeHeader{&wire.WriteRequest{
+			Offset: uint64(off), FileID: f.ID, Data: data,
+		}}, Tail: data, Payload: len(data)})
 	}
-	if len(sets) == 0 {
-		reqs[0].Body.(*wire.QueryInfoRequest).FileID = f.ID
-	}
-	for _, r := range reqs[1:] {
+	reqs = append(reqs, setInfoRequests(sets)...)
+	reqs = append(reqs, f.t.statRequest())
+	for i, r := range reqs {
+		if i == 0 {
+			switch b := r.Body.(type) {
+			case *wire.SetInfoRequest:
+				b.FileID = f.ID
+			case *wire.QueryInfoRequest:
+				b.FileID = f.ID
+			}
+			continue
+		}
 		r.Related = true
 	}
 	resps, err := f.t.roundTrip(ctx, reqs...)
@@ -290,6 +311,15 @@ func (f *File) SetInfoStat(ctx context.Context, sets ...SetInfo) (*FileInfo, err
 	for i, r := range resps {
 		if st := r.Status(); st.IsError() {
 			return nil, f.t.statusErr(reqs[i].Cmd, st, f.Name)
+		}
+	}
+	if len(data) > 0 {
+		wr, err := wire.ParseWriteResponse(resps[0].Msg)
+		if err != nil {
+			return nil, f.t.s.conn.protocolErr(err)
+		}
+		if int(wr.Count) != len(data) {
+			return nil, fmt.Errorf("smb: short write to %s: %d of %d bytes", f.Name, wr.Count, len(data))
 		}
 	}
 	return f.t.statResult(resps[len(resps)-1], f.Name)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -391,4 +392,47 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestFsyncSurvivesDaemonKill: what fsync acknowledged is on the server
+// even when the daemon dies at once after (SIGKILL: no unmount, no flush).
+func TestFsyncSurvivesDaemonKill(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	dir := mountpoint(t)
+	unmount(t, dir)
+	if out, err := run(t, "mount", "-t", "gosmb", s.UNC("share"), dir, "-o", opts(s)); err != nil {
+		t.Fatalf("mount: %v\n%s", err, out)
+	}
+	data := make([]byte, 24<<20+4321)
+	rand.New(rand.NewSource(7)).Read(data)
+	f, err := os.Create(filepath.Join(dir, "durable"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off < len(data); off += 128 << 10 {
+		if _, err := f.Write(data[off:min(off+128<<10, len(data))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command("pgrep", "-f", gosmbBin+" .*"+dir).Output()
+	pids := strings.Fields(string(out))
+	if len(pids) != 1 {
+		t.Fatalf("want one daemon for %s, found %q", dir, pids)
+	}
+	if out, err := run(t, "kill", "-KILL", pids[0]); err != nil {
+		t.Fatalf("kill: %v %s", err, out)
+	}
+	f.Close() // fails: the daemon is gone
+	exec.Command("fusermount3", "-u", "-z", dir).Run()
+	got, err := os.ReadFile(filepath.Join(s.SharePath("share"), "durable"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("server has %d bytes after the daemon's death, fsync acknowledged %d (equal prefix: %v)",
+			len(got), len(data), bytes.Equal(got, data[:min(len(got), len(data))]))
+	}
 }
