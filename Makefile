@@ -33,7 +33,10 @@ test: deps lint build
 demo: deps build
 	bash test/scripts/demo.sh
 
-bench: deps build
+# A table of gosmb against local disk, the FUSE ceiling, rclone mount and
+# smbclient, from one run (about 10 minutes).
+bench: build
+	bash test/scripts/install-deps.sh bench
 	$(GO) run ./test/bench
 
 # Run every fuzz target for FUZZTIME each (seed corpora run in `make test`).

@@ -215,3 +215,27 @@ func mmapWatch(arg string) int {
 	fmt.Fprintf(os.Stderr, "mapping still shows %q\n", mem[:len(want)])
 	return 4
 }
+
+// TestCreateStatUnlinkLoop: a file created, stat'ed and removed, over and
+// over. The server reuses inode numbers at once, and the kernel's release
+// of each file comes after its unlink: neither may lose a name.
+func TestCreateStatUnlinkLoop(t *testing.T) {
+	for _, posix := range []bool{true, false} {
+		t.Run(fmt.Sprintf("posix=%v", posix), func(t *testing.T) {
+			e := mountT(t, posix, Config{})
+			os.Mkdir(e.p("small"), 0o755)
+			for i := 0; i < 1500; i++ {
+				name := e.p(fmt.Sprintf("small/f%d", i))
+				if err := os.WriteFile(name, []byte("hello"), 0o644); err != nil {
+					t.Fatalf("file %d: %v", i, err)
+				}
+				if st, err := os.Stat(name); err != nil || st.Size() != 5 {
+					t.Fatalf("file %d: stat %v", i, err)
+				}
+				if err := os.Remove(name); err != nil {
+					t.Fatalf("file %d: %v", i, err)
+				}
+			}
+		})
+	}
+}

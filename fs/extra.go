@@ -109,6 +109,7 @@ func (n *node) setEA(ctx context.Context, name string, value []byte) error {
 }
 
 func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	if !strings.HasPrefix(attr, userPrefix) {
 		return syscall.EOPNOTSUPP
 	}
@@ -132,6 +133,7 @@ func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 }
 
 func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	if !strings.HasPrefix(attr, userPrefix) {
 		return syscall.EOPNOTSUPP
 	}
@@ -199,6 +201,7 @@ const (
 )
 
 func (n *node) Allocate(ctx context.Context, fh gofs.FileHandle, off, size uint64, mode uint32) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	h, ok := fh.(*handle)
 	if !ok {
 		return syscall.EBADF
@@ -246,6 +249,7 @@ func (n *node) growTo(ctx context.Context, h *handle, end uint64) syscall.Errno 
 // CopyFileRange copies on the server (FSCTL_SRV_COPYCHUNK_WRITE): the data
 // never crosses the network.
 func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn uint64, out *gofs.Inode, fhOut gofs.FileHandle, offOut uint64, length uint64, flags uint64) (uint32, syscall.Errno) {
+	ctx = uninterruptible(ctx)
 	src, ok1 := fhIn.(*handle)
 	dst, ok2 := fhOut.(*handle)
 	if !ok1 || !ok2 {

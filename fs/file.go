@@ -427,6 +427,7 @@ func (n *node) wbIfAny() *cache.Writer {
 // background, written back at close, fsync or break) and writes it through
 // otherwise.
 func (n *node) Write(ctx context.Context, fh fsHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	ctx = uninterruptible(ctx)
 	h := fh.(*handle)
 	n.m.stats.writeBytes.Add(uint64(len(data)))
 	// Size and times move with the write: forget them before and after
@@ -476,10 +477,12 @@ func (n *node) Write(ctx context.Context, fh fsHandle, data []byte, off int64) (
 // Flush is close(2): buffered data reaches the server before close
 // returns, and a failed write is reported there.
 func (n *node) Flush(ctx context.Context, fh fsHandle) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	return toErrno(n.flushData())
 }
 
 func (n *node) Fsync(ctx context.Context, fh fsHandle, flags uint32) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	if err := n.flushData(); err != nil {
 		return toErrno(err)
 	}
@@ -497,6 +500,13 @@ func (n *node) Release(ctx context.Context, fh fsHandle) syscall.Errno {
 }
 
 type fsHandle = gofs.FileHandle
+
+// uninterruptible detaches an operation that changes the server from the
+// kernel's FUSE interrupts. Go programs get one at every goroutine
+// preemption signal; an unlink abandoned after the server carried it out
+// would return EINTR, be retried by the caller, and fail with ENOENT.
+// (cifs.ko waits for such requests too, killable only by fatal signals.)
+func uninterruptible(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // accessFor is the access an open asks for: writers ask for read too, so
 // that one handle serves the page cache's reads.
@@ -549,6 +559,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (fsHandle, uint32, syscal
 // Create opens a new file and answers the kernel from the CREATE response
 // itself (with its QFid and POSIX contexts): one round trip.
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, fsHandle, uint32, syscall.Errno) {
+	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return nil, nil, 0, syscall.EROFS
 	}

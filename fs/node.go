@@ -12,6 +12,7 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"go.uber.org/zap"
 
 	"github.com/gosmb/gosmb/cache"
 	"github.com/gosmb/gosmb/smb"
@@ -193,6 +194,7 @@ func (n *node) invalidate(p string) { n.m.attrs.forget(p) }
 // returns the new attributes; buffered writes go out first, so that none
 // lands after the truncate or bumps the times set here.
 func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
@@ -350,6 +352,7 @@ func (n *node) chmod(ctx context.Context, p string, mode uint32) error {
 }
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return nil, syscall.EROFS
 	}
@@ -378,14 +381,20 @@ func (n *node) forgetChild(name string, removed bool) {
 }
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
 	n.forgetChild(name, true)
-	return toErrno(n.tree().Remove(ctx, n.smbPath(name), false))
+	err := n.tree().Remove(ctx, n.smbPath(name), false)
+	if err != nil {
+		n.m.log.Debug("unlink", zap.String("path", n.smbPath(name)), zap.Error(err))
+	}
+	return toErrno(err)
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
@@ -399,6 +408,7 @@ const (
 )
 
 func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
@@ -423,6 +433,7 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 }
 
 func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return nil, syscall.EROFS
 	}

@@ -2,7 +2,9 @@
 # Installs everything gosmb's tests, demo and benchmarks use, on Debian 12 as root.
 # Samba comes from bookworm-backports (4.22): plain bookworm's 4.17 lacks SMB3 POSIX
 # extensions and directory leases. Idempotent; quiet when all is present.
+# With the argument "bench" it also installs the benchmark's peers (rclone).
 set -euo pipefail
+bench=${1:-}
 
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -24,6 +26,9 @@ have ip || need+=(iproute2)
 have fio || need+=(fio)
 have ss || need+=(iproute2)
 have pdbedit || need+=(samba)
+if [ "$bench" = bench ]; then
+	have rclone || need+=(rclone)
+fi
 
 if [ ${#need[@]} -eq 0 ] && smbd_ok; then
 	exit 0
@@ -58,6 +63,9 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends -t bookworm-backports samba smbclient samba-common-bin >/dev/null
 apt-get install -y -qq --no-install-recommends fuse3 tshark iproute2 fio git tar psmisc procps >/dev/null
+if [ "$bench" = bench ]; then
+	apt-get install -y -qq --no-install-recommends rclone >/dev/null
+fi
 # Debian starts smbd/nmbd as services on install; the tests run their own.
 for s in smbd nmbd samba-ad-dc winbind; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
