@@ -255,7 +255,16 @@ func (n *node) closeIdle(h *handle) {
 // the inode (an open handle would leave a non-POSIX server's name delete
 // pending), on a handle lease break, and at unmount.
 func (n *node) closeIdleAll() {
+	for _, h := range n.takeIdle() {
+		n.closeHandle(h)
+	}
+}
+
+// takeIdle removes the idle handles (their timers stopped) for the caller
+// to close.
+func (n *node) takeIdle() []*handle {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	var hs []*handle
 	for _, h := range n.idle {
 		if h.idle.Stop() {
@@ -263,16 +272,19 @@ func (n *node) closeIdleAll() {
 		}
 	}
 	n.idle = nil
-	n.mu.Unlock()
-	for _, h := range hs {
-		n.closeHandle(h)
-	}
+	return hs
 }
 
 // closeHandle closes the SMB handle; the inode's lease ends with its last
 // one, and with it what the kernel may trust.
 func (n *node) closeHandle(h *handle) error {
 	cr, err := h.f.Close(context.Background())
+	n.closed(cr)
+	return err
+}
+
+// closed does the bookkeeping of a handle closed (here or in a compound).
+func (n *node) closed(cr *wire.CloseResponse) {
 	n.mu.Lock()
 	last := n.opens == 0 && len(n.idle) == 0
 	if cr != nil && n.known.valid && n.lease&wire.LeaseRead != 0 {
@@ -285,7 +297,6 @@ func (n *node) closeHandle(h *handle) error {
 	if last {
 		n.m.untrackLease(n)
 	}
-	return err
 }
 
 // onBreak handles a lease or oplock break: write back before giving up
@@ -478,6 +489,19 @@ func (n *node) Write(ctx context.Context, fh fsHandle, data []byte, off int64) (
 // returns, and a failed write is reported there.
 func (n *node) Flush(ctx context.Context, fh fsHandle) syscall.Errno {
 	ctx = uninterruptible(ctx)
+	if h, ok := fh.(*handle); ok && h.write {
+		// A small buffer goes out with a QUERY_INFO in the same compound,
+		// whose answer serves the stat that usually follows a close.
+		if wb := n.wbIfAny(); wb != nil {
+			if e, done, ok := wb.TakeSmall(min(n.m.wchunk, 1<<20)); ok {
+				fi, err := h.f.WriteSetInfoStat(ctx, e.Off, e.Data)
+				done(err)
+				if err == nil {
+					n.remember(fi)
+				}
+			}
+		}
+	}
 	return toErrno(n.flushData())
 }
 

@@ -363,21 +363,44 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	return n.newChild(ctx, fi, out), 0
 }
 
-// forgetChild prepares for the removal or renaming of a child: its idle
-// handles close (a non-POSIX server keeps an open file's name delete
-// pending) and its cached attributes go.
-func (n *node) forgetChild(name string, removed bool) {
+// forgetChild prepares for the removal or renaming of a child: its cached
+// attributes go, and its idle handles are returned for the caller to close
+// (in the same compound as the removal: a non-POSIX server keeps an open
+// file's name delete pending).
+func (n *node) forgetChild(name string, removed bool) (*node, []*handle) {
 	n.invalidate(n.smbPath(name))
-	if c := n.GetChild(name); c != nil {
-		if cn, ok := c.Operations().(*node); ok {
-			cn.closeIdleAll()
-			if removed {
-				cn.mu.Lock()
-				cn.unlinked = true
-				cn.mu.Unlock()
-			}
-		}
+	c := n.GetChild(name)
+	if c == nil {
+		return nil, nil
 	}
+	cn, ok := c.Operations().(*node)
+	if !ok {
+		return nil, nil
+	}
+	if removed {
+		cn.mu.Lock()
+		cn.unlinked = true
+		cn.mu.Unlock()
+	}
+	return cn, cn.takeIdle()
+}
+
+// removeChild removes a child, closing its idle handles in the same
+// compound.
+func (n *node) removeChild(ctx context.Context, name string, dir bool) error {
+	cn, idle := n.forgetChild(name, true)
+	files := make([]*smb.File, len(idle))
+	for i, h := range idle {
+		files[i] = h.f
+	}
+	err := n.tree().Remove(ctx, n.smbPath(name), dir, files...)
+	if cn != nil && len(idle) > 0 {
+		cn.closed(nil)
+	}
+	if err != nil {
+		n.m.log.Debug("remove", zap.String("path", n.smbPath(name)), zap.Error(err))
+	}
+	return err
 }
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
@@ -385,12 +408,7 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
-	n.forgetChild(name, true)
-	err := n.tree().Remove(ctx, n.smbPath(name), false)
-	if err != nil {
-		n.m.log.Debug("unlink", zap.String("path", n.smbPath(name)), zap.Error(err))
-	}
-	return toErrno(err)
+	return toErrno(n.removeChild(ctx, name, false))
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
@@ -398,8 +416,7 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
-	n.forgetChild(name, true)
-	return toErrno(n.tree().Remove(ctx, n.smbPath(name), true))
+	return toErrno(n.removeChild(ctx, name, true))
 }
 
 const (
@@ -417,8 +434,17 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	}
 	np := newParent.(*node)
 	from, to := n.smbPath(name), np.smbPath(newName)
-	n.forgetChild(name, false)
-	np.forgetChild(newName, true)
+	for _, c := range []struct {
+		dir     *node
+		name    string
+		removed bool
+	}{{n, name, false}, {np, newName, true}} {
+		if cn, idle := c.dir.forgetChild(c.name, c.removed); cn != nil {
+			for _, h := range idle {
+				cn.closeHandle(h)
+			}
+		}
+	}
 	replace := flags&renameNoReplace == 0
 	err := n.tree().Rename(ctx, from, to, replace)
 	if replace && errors.Is(err, wire.StatusAccessDenied) {

@@ -2,6 +2,7 @@ package smb
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -24,6 +25,8 @@ type File struct {
 
 // Tree returns the file's tree.
 func (f *File) Tree() *Tree { return f.t }
+
+var errClosedInCompound = errors.New("smb: handle closed")
 
 // maxInFlight bounds the READs or WRITEs one ReadAt or WriteAt keeps
 // outstanding; the credit window bounds the connection as a whole.
@@ -113,6 +116,17 @@ func (t *Tree) closeLate(resp *Response) {
 	}
 	f := &File{t: t, ID: cr.FileID}
 	_, _ = f.Close(context.Background())
+}
+
+// closeRequest returns the CLOSE of the handle for a caller's compound and
+// marks the handle closed, or nil if it was closed already.
+func (f *File) closeRequest() *Request {
+	var r *Request
+	f.closeOnce.Do(func() {
+		f.closeErr = errClosedInCompound
+		r = &Request{Cmd: wire.CmdClose, Body: &wire.CloseRequest{FileID: f.ID}}
+	})
+	return r
 }
 
 // Open opens an existing file or directory for reading.

@@ -45,8 +45,15 @@ const maxInfoSize = 64 << 10
 // and a CLOSE, in one round trip (MS-SMB2 3.2.4.1.4). It returns the
 // responses of the middle requests; the first failing status wins.
 func (t *Tree) compound(ctx context.Context, path string, create wire.CreateRequest, middle ...*Request) ([]*Response, error) {
+	return t.compoundAfter(ctx, nil, path, create, middle...)
+}
+
+// compoundAfter is compound with unrelated requests ahead of the CREATE in
+// the same frame (CLOSEs of handles that must be gone first).
+func (t *Tree) compoundAfter(ctx context.Context, pre []*Request, path string, create wire.CreateRequest, middle ...*Request) ([]*Response, error) {
 	t.prepareCreate(path, &create)
-	reqs := make([]*Request, 0, len(middle)+2)
+	reqs := make([]*Request, 0, len(pre)+len(middle)+2)
+	reqs = append(reqs, pre...)
 	reqs = append(reqs, &Request{Cmd: wire.CmdCreate, Body: &create, Late: t.closeLate})
 	for _, m := range middle {
 		m.Related = true
@@ -57,6 +64,7 @@ func (t *Tree) compound(ctx context.Context, path string, create wire.CreateRequ
 	if err != nil {
 		return nil, err
 	}
+	resps = resps[len(pre):]
 	if st := resps[0].Status(); st != wire.StatusSuccess {
 		return nil, t.statusErr(wire.CmdCreate, st, create.Name)
 	}
@@ -354,7 +362,9 @@ func (t *Tree) statResult(resp *Response, path string) (*FileInfo, error) {
 // SET_INFO(FileDispositionInformation) + CLOSE, as cifs.ko does, so that
 // STATUS_DIRECTORY_NOT_EMPTY and sharing errors come back from SET_INFO
 // instead of being lost in the CLOSE of a delete-on-close open.
-func (t *Tree) Remove(ctx context.Context, path string, dir bool) error {
+//
+// Handles in closing are closed first, in the same compound.
+func (t *Tree) Remove(ctx context.Context, path string, dir bool, closing ...*File) error {
 	opts := wire.FileOpenReparsePoint
 	if dir {
 		opts |= wire.FileDirectoryFile
@@ -365,7 +375,13 @@ func (t *Tree) Remove(ctx context.Context, path string, dir bool) error {
 		InfoType: wire.InfoFile, FileInfoClass: uint8(fscc.FileDispositionInformationClass), FileID: wire.FileIDAny,
 		Buffer: (&fscc.FileDispositionInformation{DeletePending: true}).Append(nil),
 	}}
-	_, err := t.compound(ctx, path, wire.CreateRequest{
+	var pre []*Request
+	for _, f := range closing {
+		if r := f.closeRequest(); r != nil {
+			pre = append(pre, r)
+		}
+	}
+	_, err := t.compoundAfter(ctx, pre, path, wire.CreateRequest{
 		DesiredAccess:     wire.Delete | wire.FileReadAttributes,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileOpen,
