@@ -38,8 +38,12 @@ func (n *node) withOpen(ctx context.Context, access uint32, f func(*smb.File) er
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileOpen,
 	}
-	if k := n.ownLease(); k != nil {
-		n.tree().RequestLease(&req, *k, leaseRWH) // not a break of our own lease
+	_, dir := n.parentDir()
+	if l := dir.childLease(n, n.IsDir()); l != nil {
+		n.tree().RequestLease(&req, *l) // no break of our own leases
+	}
+	if access&(wire.FileWriteEA|wire.WriteDAC|wire.FileWriteAttributes) != 0 {
+		n.childChanged()
 	}
 	h, err := n.tree().Create(ctx, n.smbPath(""), req)
 	if err != nil {

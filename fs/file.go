@@ -50,10 +50,11 @@ func (n *node) leaseKey() smb.LeaseKey {
 
 // createReq completes req with the inode's lease request and the contexts
 // whose answers make a stat unnecessary.
-func (n *node) createReq(req *wire.CreateRequest) {
+// dir is the directory the file is in.
+func (n *node) createReq(req *wire.CreateRequest, dir *node) {
 	req.Contexts = append(req.Contexts, wire.CreateContext{Name: wire.CtxQueryOnDiskID})
 	if n.m.caching() {
-		n.tree().RequestLease(req, n.leaseKey(), leaseRWH)
+		n.tree().RequestLease(req, smb.Lease{Key: n.leaseKey(), State: leaseRWH, Parent: dir.dirKey()})
 	}
 }
 
@@ -306,6 +307,10 @@ func (n *node) closed(cr *wire.CloseResponse) {
 func (m *Mount) onBreak(b smb.Break) {
 	m.stats.breaks.Add(1)
 	n := m.leaseOwner(b)
+	if n != nil && n.IsDir() {
+		m.onDirBreak(n, b)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if n == nil {
@@ -448,6 +453,7 @@ func (n *node) Write(ctx context.Context, fh fsHandle, data []byte, off int64) (
 		n.attrOK = false
 		n.mu.Unlock()
 		n.changed()
+		n.childChanged()
 	}
 	forget()
 	defer forget()
@@ -564,7 +570,8 @@ func (n *node) Open(ctx context.Context, flags uint32) (fsHandle, uint32, syscal
 			ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 			CreateDisposition: wire.FileOpen,
 		}
-		n.createReq(&req)
+		_, dir := n.parentDir()
+		n.createReq(&req, dir)
 		return n.tree().Create(ctx, p, req)
 	}
 	f, err := open(accessFor(write))
@@ -612,7 +619,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 		req.Contexts = []wire.CreateContext{{Name: wire.CtxPOSIXCreate, Data: wire.POSIXCreateRequest(mode & 0o7777)}}
 	}
 	child := &node{m: n.m}
-	child.createReq(&req)
+	child.createReq(&req, n)
 	f, err := n.tree().Create(ctx, p, req)
 	if req.DesiredAccess&wire.WriteDAC != 0 && smb.IsStatus(err, wire.StatusAccessDenied) {
 		req.DesiredAccess &^= wire.WriteDAC | wire.ReadControl
@@ -630,6 +637,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 			return nil, nil, 0, toErrno(err)
 		}
 	}
+	n.cacheSet(name, fi)
 	inode := n.newChildNode(ctx, child, fi, out)
 	real := inode.Operations().(*node)
 	if real != child {

@@ -47,7 +47,10 @@ func mountOn(t *testing.T, s *harness.Samba, posix bool, cfg Config) *env {
 	dir := t.TempDir()
 	cfg.FsName = s.UNC("share")
 	if cfg.CloseTimeo == 0 {
-		cfg.CloseTimeo = time.Second // as the mount command's default
+		cfg.CloseTimeo = time.Second // as the mount command's defaults
+	}
+	if cfg.DirCacheTimeout == 0 {
+		cfg.DirCacheTimeout = 30 * time.Second
 	}
 	m, err := MountShare(dir, sh, cfg)
 	if err != nil {

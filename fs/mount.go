@@ -31,6 +31,8 @@ type Config struct {
 	Rsize, Wsize       int
 	CacheSize          int64         // bytes of buffered writes per mount (cache_size=); 0: 128 MiB
 	CloseTimeo         time.Duration // deferred close (closetimeo=); 0: close at once
+	DirCacheTimeout    time.Duration // directory caching under leases (dir_cache_timeout=); 0: off
+	MaxCachedDirs      int           // max_cached_dirs=; 0: DefaultMaxCachedDirs
 	AllowOther         bool
 	FsName             string // "//host/share", shown in /proc/mounts
 	SubPath            string // directory of the share to mount as the root
@@ -54,6 +56,10 @@ type Mount struct {
 	rchunk     int // bytes per readahead READ
 	closeTimeo time.Duration
 	stats      counters
+
+	dirTimeout    time.Duration
+	maxCachedDirs int
+	cachedDirs    map[*node]struct{} // directories holding a lease and a cache
 
 	mu     sync.Mutex
 	leases map[smb.LeaseKey]*node // inodes holding a lease, by key
@@ -112,7 +118,13 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	m.rchunk = min(writeChunk(cfg.Rsize, share.Conn.MaxRead()), 2<<20)
 	if cfg.Cache != "none" {
 		m.closeTimeo = cfg.CloseTimeo
+		m.dirTimeout = cfg.DirCacheTimeout
 	}
+	m.maxCachedDirs = cfg.MaxCachedDirs
+	if m.maxCachedDirs <= 0 {
+		m.maxCachedDirs = DefaultMaxCachedDirs
+	}
+	m.cachedDirs = make(map[*node]struct{})
 	share.Conn.OnBreak(m.onBreak)
 	root := &node{m: m}
 	m.rootNode = root
@@ -146,6 +158,11 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	return m, nil
 }
 
+// DefaultMaxCachedDirs bounds the directories cached under leases, each
+// an open handle on the server. cifs.ko caches 16; a cache per directory
+// of a source tree needs more.
+const DefaultMaxCachedDirs = 2048
+
 // DefaultCacheSize bounds buffered writes when cache_size= is not given.
 const DefaultCacheSize = 128 << 20
 
@@ -168,6 +185,7 @@ func writeChunk(wsize, serverMax int) int {
 func (m *Mount) Wait() {
 	m.server.Wait()
 	m.closeAllIdle()
+	m.dropAllDirCaches()
 }
 
 // Unmount unmounts; open handles are closed by the kernel's releases.

@@ -35,6 +35,7 @@ type node struct {
 	active   []*handle // open
 	lastFile *smb.File // for oplock breaks, on servers without leases
 	wb       *cache.Writer
+	dc       *dirCache // directories: the cache under a directory lease
 	unlinked bool
 	// known is the file as last seen under a read lease: if a new open
 	// finds it unchanged, the kernel's cached pages are still good.
@@ -106,7 +107,7 @@ func (n *node) newChildNode(ctx context.Context, child *node, fi *smb.FileInfo, 
 	cn.remember(fi)
 	cn.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
-	ttl := n.m.AttrTimeout()
+	ttl := n.m.ttlIn(n)
 	out.SetEntryTimeout(ttl)
 	out.SetAttrTimeout(ttl)
 	return inode
@@ -141,9 +142,18 @@ func (n *node) withDirtySize(fi *smb.FileInfo) {
 }
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	fi, err := n.stat(ctx, n.smbPath(name))
-	if err != nil {
-		return nil, toErrno(err)
+	fi, known, exists := n.cached(name)
+	if known && !exists {
+		return nil, syscall.ENOENT // the directory lease vouches: no such name
+	}
+	if !known {
+		var err error
+		if fi, err = n.stat(ctx, n.smbPath(name)); err != nil {
+			return nil, toErrno(err)
+		}
+		if exists {
+			n.cacheSet(name, fi)
+		}
 	}
 	return n.newChild(ctx, fi, out), 0
 }
@@ -151,8 +161,11 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	var fi *smb.FileInfo
 	var err error
+	name, dir := n.parentDir()
 	if a, ok := n.leasedAttr(); ok {
 		fi = &a // nothing changed them: a read lease stands for that
+	} else if c, _, exists := dir.cachedAttr(name); exists && c != nil {
+		fi = c // nor the directory's lease
 	} else if h, ok := f.(*handle); ok && h != nil {
 		fi, err = h.f.Stat(ctx)
 	} else {
@@ -164,13 +177,22 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	n.remember(fi)
 	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
-	out.SetTimeout(n.m.AttrTimeout())
+	out.SetTimeout(n.m.ttlIn(dir))
 	return 0
 }
 
 func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	if ds, ok := n.readdirCached(); ok {
+		return ds, 0
+	}
 	dir := n.smbPath("")
-	ents, err := n.tree().ReadDir(ctx, dir)
+	var ents []smb.FileInfo
+	var err error
+	if n.m.dirCaching() {
+		ents, err = n.openDirCache(ctx)
+	} else {
+		ents, err = n.tree().ReadDir(ctx, dir)
+	}
 	if err != nil {
 		return nil, toErrno(err)
 	}
@@ -233,6 +255,7 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 		}
 	}
 	n.invalidate(p)
+	n.childChanged()
 	h, _ := fh.(*handle)
 	if h == nil || !h.write {
 		// A path-based setattr (utimensat by name, truncate) goes on an
@@ -266,7 +289,8 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 		fi, err = n.writeSetInfoStat(ctx, h, sets)
 	default:
 		if err = n.flushData(); err == nil {
-			fi, err = n.tree().SetInfoStat(ctx, p, access, n.ownLease(), sets...)
+			_, dir := n.parentDir()
+			fi, err = n.tree().SetInfoStat(ctx, p, access, dir.childLease(n, n.IsDir()), sets...)
 		}
 	}
 	if err != nil {
@@ -344,7 +368,8 @@ func (n *node) chmod(ctx context.Context, p string, mode uint32) error {
 	if attrs == 0 {
 		attrs = fscc.AttrNormal // 0 would mean "leave unchanged"
 	}
-	fi, err := n.tree().SetInfoStat(ctx, p, wire.FileWriteAttributes, n.ownLease(), smb.SetInfo{Class: fscc.FileBasicInformationClass, Buffer: (&fscc.FileBasicInfo{FileAttributes: attrs}).Append(nil)})
+	_, dir := n.parentDir()
+	fi, err := n.tree().SetInfoStat(ctx, p, wire.FileWriteAttributes, dir.childLease(n, n.IsDir()), smb.SetInfo{Class: fscc.FileBasicInformationClass, Buffer: (&fscc.FileBasicInfo{FileAttributes: attrs}).Append(nil)})
 	if err == nil {
 		n.remember(fi)
 	}
@@ -356,11 +381,49 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	if n.m.cfg.ReadOnly {
 		return nil, syscall.EROFS
 	}
-	fi, err := n.tree().Mkdir(ctx, n.smbPath(name), mode)
+	p := n.smbPath(name)
+	if !n.m.dirCaching() {
+		fi, err := n.tree().Mkdir(ctx, p, mode)
+		if err != nil {
+			return nil, toErrno(err)
+		}
+		return n.newChild(ctx, fi, out), 0
+	}
+	// Create the directory under a lease of its own and keep the handle:
+	// it starts as an empty cached directory, so the lookups of what is
+	// about to be created in it (tar, cp -r) need no round trip.
+	child := &node{m: n.m}
+	req := wire.CreateRequest{
+		DesiredAccess:     wire.FileListDirectory | wire.FileReadAttributes | wire.Synchronize,
+		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
+		CreateDisposition: wire.FileCreate,
+		CreateOptions:     wire.FileDirectoryFile,
+		FileAttributes:    fscc.AttrDirectory,
+		Contexts:          []wire.CreateContext{{Name: wire.CtxQueryOnDiskID}},
+	}
+	if n.m.share.Conn.POSIX() {
+		req.Contexts = append(req.Contexts, wire.CreateContext{Name: wire.CtxPOSIXCreate, Data: wire.POSIXCreateRequest(mode & 0o7777)})
+	}
+	n.tree().RequestLease(&req, smb.Lease{Key: child.leaseKey(), State: leaseRH, Parent: n.dirKey()})
+	f, err := n.tree().Create(ctx, p, req)
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	return n.newChild(ctx, fi, out), 0
+	fi := f.Info()
+	if fi.FileID == 0 {
+		if fi, err = f.Stat(ctx); err != nil {
+			f.Close(context.Background())
+			return nil, toErrno(err)
+		}
+	}
+	n.cacheSet(name, fi)
+	inode := n.newChildNode(ctx, child, fi, out)
+	if inode.Operations().(*node) == child {
+		child.installDirCache(f, nil)
+	} else {
+		f.Close(context.Background())
+	}
+	return inode, 0
 }
 
 // forgetChild prepares for the removal or renaming of a child: its cached
@@ -393,9 +456,15 @@ func (n *node) removeChild(ctx context.Context, name string, dir bool) error {
 	for i, h := range idle {
 		files[i] = h.f
 	}
-	err := n.tree().Remove(ctx, n.smbPath(name), dir, files...)
+	if cn != nil && dir {
+		cn.dropDirCache(false) // its handle would keep it from going
+	}
+	err := n.tree().Remove(ctx, n.smbPath(name), dir, n.childLease(cn, dir), files...)
 	if cn != nil && len(idle) > 0 {
 		cn.closed(nil)
+	}
+	if err == nil {
+		n.cacheDel(name)
 	}
 	if err != nil {
 		n.m.log.Debug("remove", zap.String("path", n.smbPath(name)), zap.Error(err))
@@ -446,14 +515,27 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 		}
 	}
 	replace := flags&renameNoReplace == 0
-	err := n.tree().Rename(ctx, from, to, replace)
+	var moving *node
+	if c := n.GetChild(name); c != nil {
+		moving, _ = c.Operations().(*node)
+	}
+	isDir := moving != nil && moving.IsDir()
+	if isDir {
+		moving.dropDirCache(false) // an open directory cannot be renamed
+	}
+	lease := n.childLease(moving, isDir)
+	err := n.tree().Rename(ctx, from, to, replace, lease)
 	if replace && errors.Is(err, wire.StatusAccessDenied) {
 		// The target is open elsewhere: Windows semantics refuse to
 		// replace it. Unlink it first (POSIX servers drop the name at once;
 		// open handles keep the data), then rename, as cifs.ko does.
-		if rerr := n.tree().Remove(ctx, to, false); rerr == nil {
-			err = n.tree().Rename(ctx, from, to, false)
+		if rerr := n.tree().Remove(ctx, to, false, np.childLease(nil, false)); rerr == nil {
+			err = n.tree().Rename(ctx, from, to, false, lease)
 		}
+	}
+	if err == nil {
+		n.cacheDel(name)
+		np.cacheSet(newName, nil)
 	}
 	return toErrno(err)
 }
@@ -466,9 +548,13 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	src := target.(*node).smbPath("")
 	dst := n.smbPath(name)
 	info := (&fscc.FileRenameInformation{FileName: n.tree().WirePath(dst)}).Append(nil) // FileLinkInformation has the same layout
-	if _, err := n.tree().SetInfoStat(ctx, src, 0, target.(*node).ownLease(), smb.SetInfo{Class: fscc.FileLinkInformationClass, Buffer: info}); err != nil {
+	tn := target.(*node)
+	_, srcDir := tn.parentDir()
+	if _, err := n.tree().SetInfoStat(ctx, src, 0, srcDir.childLease(tn, false), smb.SetInfo{Class: fscc.FileLinkInformationClass, Buffer: info}); err != nil {
 		return nil, toErrno(err)
 	}
+	tn.childChanged() // its link count
+	n.cacheSet(name, nil)
 	fi, err := n.tree().Stat(ctx, dst)
 	if err != nil {
 		return nil, toErrno(err)

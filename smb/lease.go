@@ -27,16 +27,36 @@ func NewLeaseKey() LeaseKey {
 // Leasing reports whether the server grants leases (SMB2_GLOBAL_CAP_LEASING).
 func (c *Conn) Leasing() bool { return c.serverCaps&wire.CapLeasing != 0 }
 
-// RequestLease adds a lease request for state under key to req, or a batch
-// oplock when the server has no leasing (MS-SMB2 3.2.4.3.8).
-func (t *Tree) RequestLease(req *wire.CreateRequest, key LeaseKey, state uint32) {
+// Lease is the lease an open asks for.
+type Lease struct {
+	Key   LeaseKey
+	State uint32
+	// Parent, when set, is the lease key of the directory lease the
+	// client holds on the file's directory: the server does not break it
+	// for this open's changes (MS-SMB2 3.3.5.9.11), since the client
+	// keeps its own cached directory current.
+	Parent *LeaseKey
+}
+
+// RequestLease adds a lease request to req, or a batch oplock when the
+// server has no leasing (MS-SMB2 3.2.4.3.8).
+func (t *Tree) RequestLease(req *wire.CreateRequest, l Lease) {
 	if !t.s.conn.Leasing() {
 		req.RequestedOplockLevel = wire.OplockLevelBatch
 		return
 	}
 	req.RequestedOplockLevel = wire.OplockLevelLease
-	l := &wire.LeaseV2{Key: key, State: state, V1: t.s.conn.dialect < wire.SMB300}
-	req.Contexts = append(req.Contexts, wire.CreateContext{Name: wire.CtxLease, Data: l.Encode()})
+	v := &wire.LeaseV2{Key: l.Key, State: l.State, V1: t.s.conn.dialect < wire.SMB300}
+	if l.Parent != nil && !v.V1 {
+		v.ParentKey, v.Flags = *l.Parent, wire.LeaseFlagParentKeySet
+	}
+	req.Contexts = append(req.Contexts, wire.CreateContext{Name: wire.CtxLease, Data: v.Encode()})
+}
+
+// DirectoryLeasing reports whether the server grants leases on
+// directories (SMB2_GLOBAL_CAP_DIRECTORY_LEASING).
+func (c *Conn) DirectoryLeasing() bool {
+	return c.serverCaps&wire.CapDirectoryLeasing != 0 && c.dialect >= wire.SMB300
 }
 
 // Granted returns the caching the server granted on this open, as lease

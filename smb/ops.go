@@ -258,9 +258,9 @@ func setInfoRequests(sets []SetInfo) []*Request {
 
 // SetInfoStat applies sets to a path and returns the attributes after them:
 // CREATE + SET_INFO... + QUERY_INFO + CLOSE, one round trip. A non-nil
-// lease opens under that lease key, so that the caller's own lease on the
-// file is not broken by it.
-func (t *Tree) SetInfoStat(ctx context.Context, path string, access uint32, lease *LeaseKey, sets ...SetInfo) (*FileInfo, error) {
+// lease opens under that lease (the caller's own lease key and directory
+// lease), so that neither is broken by it.
+func (t *Tree) SetInfoStat(ctx context.Context, path string, access uint32, lease *Lease, sets ...SetInfo) (*FileInfo, error) {
 	middle := append(setInfoRequests(sets), t.statRequest())
 	req := wire.CreateRequest{
 		DesiredAccess:     access | wire.FileReadAttributes,
@@ -269,7 +269,7 @@ func (t *Tree) SetInfoStat(ctx context.Context, path string, access uint32, leas
 		CreateOptions:     wire.FileOpenReparsePoint,
 	}
 	if lease != nil {
-		t.RequestLease(&req, *lease, wire.LeaseRead|wire.LeaseWrite|wire.LeaseHandle)
+		t.RequestLease(&req, *lease)
 	}
 	resps, err := t.compound(ctx, path, req, middle...)
 	if err != nil {
@@ -364,7 +364,7 @@ func (t *Tree) statResult(resp *Response, path string) (*FileInfo, error) {
 // instead of being lost in the CLOSE of a delete-on-close open.
 //
 // Handles in closing are closed first, in the same compound.
-func (t *Tree) Remove(ctx context.Context, path string, dir bool, closing ...*File) error {
+func (t *Tree) Remove(ctx context.Context, path string, dir bool, lease *Lease, closing ...*File) error {
 	opts := wire.FileOpenReparsePoint
 	if dir {
 		opts |= wire.FileDirectoryFile
@@ -381,28 +381,36 @@ func (t *Tree) Remove(ctx context.Context, path string, dir bool, closing ...*Fi
 			pre = append(pre, r)
 		}
 	}
-	_, err := t.compoundAfter(ctx, pre, path, wire.CreateRequest{
+	req := wire.CreateRequest{
 		DesiredAccess:     wire.Delete | wire.FileReadAttributes,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileOpen,
 		CreateOptions:     opts,
-	}, set)
+	}
+	if lease != nil {
+		t.RequestLease(&req, *lease)
+	}
+	_, err := t.compoundAfter(ctx, pre, path, req, set)
 	return err
 }
 
 // Rename moves oldPath to newPath (both relative to the share), replacing an
 // existing target when replace is set: CREATE + SET_INFO + CLOSE.
-func (t *Tree) Rename(ctx context.Context, oldPath, newPath string, replace bool) error {
+func (t *Tree) Rename(ctx context.Context, oldPath, newPath string, replace bool, lease *Lease) error {
 	info := (&fscc.FileRenameInformation{ReplaceIfExists: replace, FileName: t.WirePath(newPath)}).Append(nil)
 	set := &Request{Cmd: wire.CmdSetInfo, Body: &wire.SetInfoRequest{
 		InfoType: wire.InfoFile, FileInfoClass: uint8(fscc.FileRenameInformationClass), FileID: wire.FileIDAny, Buffer: info,
 	}}
-	_, err := t.compound(ctx, oldPath, wire.CreateRequest{
+	req := wire.CreateRequest{
 		DesiredAccess:     wire.Delete | wire.FileReadAttributes | wire.Synchronize,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
 		CreateDisposition: wire.FileOpen,
 		CreateOptions:     wire.FileOpenReparsePoint,
-	}, set)
+	}
+	if lease != nil {
+		t.RequestLease(&req, *lease)
+	}
+	_, err := t.compound(ctx, oldPath, req, set)
 	return err
 }
 

@@ -89,17 +89,17 @@ func fileOps(t *testing.T, s *harness.Samba, sh *smb.Share, name string) {
 	if err != nil || fi.Size != int64(len(data)) || fi.IsDir() {
 		t.Fatalf("Stat = %+v, %v", fi, err)
 	}
-	if err := tr.Rename(ctx, dir+"/f.bin", dir+"/g.bin", false); err != nil {
+	if err := tr.Rename(ctx, dir+"/f.bin", dir+"/g.bin", false, nil); err != nil {
 		t.Fatalf("Rename: %v", err)
 	}
 	ents, err := tr.ReadDir(ctx, dir)
 	if err != nil || len(ents) != 1 || ents[0].Name != "g.bin" || ents[0].Size != int64(len(data)) {
 		t.Fatalf("ReadDir = %+v, %v", ents, err)
 	}
-	if err := tr.Remove(ctx, dir+"/g.bin", false); err != nil {
+	if err := tr.Remove(ctx, dir+"/g.bin", false, nil); err != nil {
 		t.Fatalf("Remove: %v", err)
 	}
-	if err := tr.Remove(ctx, dir, true); err != nil {
+	if err := tr.Remove(ctx, dir, true, nil); err != nil {
 		t.Fatalf("Remove dir: %v", err)
 	}
 	if _, err := tr.Stat(ctx, dir); !errors.Is(err, wire.StatusObjectNameNotFound) {

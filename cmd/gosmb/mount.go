@@ -253,6 +253,7 @@ func serveMount(spec, dir, opts string, foreground bool, ready func()) error {
 		FileMode: o.FileMode, DirMode: o.DirMode, NoPerm: o.NoPerm, ReadOnly: o.ReadOnly,
 		Cache: o.Cache, AttrTimeout: o.AcRegMax, Rsize: o.Rsize, Wsize: o.Wsize,
 		CacheSize: o.CacheSize, CloseTimeo: o.CloseTimeo,
+		DirCacheTimeout: o.DirCacheTimeout, MaxCachedDirs: o.MaxCachedDirs,
 		AllowOther: os.Getuid() == 0, FsName: "//" + t.unc.Host + "/" + t.unc.Share, SubPath: t.unc.Path,
 		Debug: o.Debug && foreground, Logger: log,
 	}

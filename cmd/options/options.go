@@ -58,6 +58,9 @@ type Options struct {
 	AcDirMax   time.Duration
 	CloseTimeo time.Duration
 	CacheSize  int64 // bytes of buffered writes (cache_size=)
+	// Directory caching under directory leases.
+	DirCacheTimeout time.Duration
+	MaxCachedDirs   int
 
 	// Mount behaviour passed by mount(8); recorded, handled by the helper.
 	Generic    []string // rw, ro, exec, nosuid, _netdev, nofail, ...
@@ -68,18 +71,20 @@ type Options struct {
 // Defaults returns the options a bare mount gets, as mount.cifs documents.
 func Defaults() Options {
 	return Options{
-		Sec:          "ntlmssp",
-		Port:         445,
-		FileMode:     0o755,
-		DirMode:      0o755,
-		Cache:        "strict",
-		ActimeO:      1 * time.Second,
-		AcRegMax:     1 * time.Second,
-		AcDirMax:     1 * time.Second,
-		CloseTimeo:   1 * time.Second,
-		CacheSize:    128 << 20,
-		EchoInterval: 60 * time.Second,
-		POSIX:        false,
+		Sec:             "ntlmssp",
+		Port:            445,
+		FileMode:        0o755,
+		DirMode:         0o755,
+		Cache:           "strict",
+		ActimeO:         1 * time.Second,
+		AcRegMax:        1 * time.Second,
+		AcDirMax:        1 * time.Second,
+		CloseTimeo:      1 * time.Second,
+		CacheSize:       128 << 20,
+		DirCacheTimeout: 30 * time.Second,
+		MaxCachedDirs:   2048,
+		EchoInterval:    60 * time.Second,
+		POSIX:           false,
 	}
 }
 
@@ -328,6 +333,18 @@ func (o *Options) set(name, val string, hasVal bool) error {
 		case "closetimeo":
 			o.CloseTimeo = d
 		}
+	case "dir_cache_timeout":
+		n, err := parseUint(name, val, hasVal, 0, 1<<31)
+		if err != nil {
+			return err
+		}
+		o.DirCacheTimeout = time.Duration(n) * time.Second
+	case "max_cached_dirs":
+		n, err := parseUint(name, val, hasVal, 1, 1<<20)
+		if err != nil {
+			return err
+		}
+		o.MaxCachedDirs = int(n)
 	case "cache_size":
 		n, err := parseSize(name, val, hasVal)
 		if err != nil {

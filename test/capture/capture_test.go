@@ -125,7 +125,7 @@ func workload(t *testing.T, s *harness.Samba, opts smb.Options) {
 	must("close", err)
 	_, err = tr.Stat(ctx, "d/f.txt")
 	must("stat", err)
-	must("rename", tr.Rename(ctx, "d/f.txt", "d/g.txt", false))
+	must("rename", tr.Rename(ctx, "d/f.txt", "d/g.txt", false, nil))
 	_, err = tr.ReadDir(ctx, "d")
 	must("readdir", err)
 	dir, err := tr.Create(ctx, "d", wire.CreateRequest{
@@ -139,8 +139,8 @@ func workload(t *testing.T, s *harness.Samba, opts smb.Options) {
 	dir.Close(ctx)
 	_, err = tr.StatFS(ctx)
 	must("statfs", err)
-	must("remove", tr.Remove(ctx, "d/g.txt", false))
-	must("rmdir", tr.Remove(ctx, "d", true))
+	must("remove", tr.Remove(ctx, "d/g.txt", false, nil))
+	must("rmdir", tr.Remove(ctx, "d", true, nil))
 	must("close share", sh.Close(ctx))
 }
 
