@@ -1,12 +1,14 @@
 // Package cache is gosmb's netfs layer between the FUSE front end and the
 // protocol: the write-back buffer of each file (dirty extents, coalesced
-// into large WRITEs with many in flight), the memory budget that bounds
-// it (cache_size=), and the timer wheel of deferred closes (closetimeo=).
+// into large WRITEs with many in flight), the memory budget that bounds it
+// (cache_size=), and readahead from the server's large READs.
 //
-// Reads are cached by the kernel's own page cache, which the FUSE front end
-// keeps (FOPEN_KEEP_CACHE) only while a read lease covers it and drops on
-// a break; writes are cached here, where a lease break or fsync can write
-// them back before anything is acknowledged. See DESIGN.md.
+// The design choice: reads are cached by the kernel's own page cache, which
+// the FUSE front end keeps (FOPEN_KEEP_CACHE) only while a read lease covers
+// it and drops on a break; writes are cached here, not in the kernel
+// (no FUSE writeback_cache), because only here can a lease break or an
+// fsync write them back, in order, before anything is acknowledged. The
+// leases and handles themselves are the front end's (fs/).
 package cache
 
 import (

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosmb/gosmb/smb/wire"
 	"github.com/gosmb/gosmb/test/harness"
 )
 
@@ -237,5 +238,101 @@ func TestCreateStatUnlinkLoop(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDirCacheCoherence: mount r caches a directory under a directory
+// lease; another client (mount w, over its own connection) creates,
+// rewrites, renames and deletes entries in it. Each change breaks the lease
+// before the other client's request completes, so r shows it at once.
+func TestDirCacheCoherence(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	w := mountOn(t, s, true, Config{})
+	r := mountOn(t, s, true, Config{})
+	os.Mkdir(w.p("d"), 0o755)
+	os.WriteFile(w.p("d/a"), []byte("a"), 0o644)
+	names := func() string {
+		ents, err := os.ReadDir(r.p("d"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, e := range ents {
+			s = append(s, e.Name())
+		}
+		return fmt.Sprint(s)
+	}
+	if got := names(); got != "[a]" {
+		t.Fatalf("listing %s", got)
+	}
+	// Warm: lookups, absent names and stats need no request.
+	c := r.m.share.Conn
+	before := c.Stats.Requests[wire.CmdCreate].Load()
+	for i := 0; i < 50; i++ {
+		if _, err := os.Stat(r.p(fmt.Sprintf("d/missing%d", i))); !os.IsNotExist(err) {
+			t.Fatalf("absent name: %v", err)
+		}
+	}
+	names()
+	if n := c.Stats.Requests[wire.CmdCreate].Load() - before; n != 0 {
+		t.Fatalf("%d CREATEs for lookups and listings the directory lease covers", n)
+	}
+
+	steps := []struct {
+		what   string
+		change func() error
+		check  func() bool
+	}{
+		{"create", func() error { return os.WriteFile(w.p("d/b"), []byte("bb"), 0o644) },
+			func() bool { _, err := os.Stat(r.p("d/b")); return err == nil && names() == "[a b]" }},
+		{"rewrite", func() error { return os.WriteFile(w.p("d/a"), []byte("longer"), 0o644) },
+			func() bool { st, err := os.Stat(r.p("d/a")); return err == nil && st.Size() == 6 }},
+		{"rename", func() error { return os.Rename(w.p("d/b"), w.p("d/c")) },
+			func() bool { _, err := os.Stat(r.p("d/b")); return os.IsNotExist(err) && names() == "[a c]" }},
+		{"delete", func() error { return os.Remove(w.p("d/c")) },
+			func() bool { _, err := os.Stat(r.p("d/c")); return os.IsNotExist(err) && names() == "[a]" }},
+		{"chmod", func() error { return os.Chmod(w.p("d/a"), 0o600) },
+			func() bool { st, err := os.Stat(r.p("d/a")); return err == nil && st.Mode().Perm() == 0o600 }},
+	}
+	for _, st := range steps {
+		names() // cached again
+		if err := st.change(); err != nil {
+			t.Fatalf("%s: %v", st.what, err)
+		}
+		// The break arrives before the other client's request completes,
+		// except for a delete, which Samba carries out at its CLOSE and
+		// announces without waiting: allow a moment, far below any
+		// cache timeout (dir_cache_timeout is 30 s here).
+		start := time.Now()
+		for !st.check() {
+			if time.Since(start) > 2*time.Second {
+				t.Fatalf("%s by another client not seen after 2 s", st.what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Logf("%s seen after %v", st.what, d)
+		}
+	}
+	// Our own changes: seen at once here and by the other client, and
+	// they do not break our own directory lease.
+	names()
+	breaks := r.m.Stats().Breaks
+	if err := os.WriteFile(r.p("d/mine"), []byte("m"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(r.p("d/mine"), r.p("d/mine2"))
+	if got := names(); got != "[a mine2]" {
+		t.Fatalf("own changes: %s", got)
+	}
+	if _, err := os.Stat(w.p("d/mine2")); err != nil {
+		t.Fatalf("other client: %v", err)
+	}
+	os.Remove(r.p("d/mine2"))
+	if got := names(); got != "[a]" {
+		t.Fatalf("after own unlink: %s", got)
+	}
+	if b := r.m.Stats().Breaks; b != breaks {
+		t.Fatalf("our own changes broke our leases %d times", b-breaks)
 	}
 }

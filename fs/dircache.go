@@ -274,6 +274,8 @@ func (n *node) dropDirCache(notify bool) {
 // notifyEntries tells the kernel to forget the entries and the children's
 // attributes it holds from the cache.
 func (n *node) notifyEntries(dc *dirCache) {
+	n.m.attrs.forget(n.smbPath("")) // and the listing's attributes
+	n.NotifyContent(0, 0)           // its listing, if the kernel keeps one
 	for name := range dc.entries {
 		n.NotifyEntry(name)
 	}

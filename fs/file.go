@@ -3,6 +3,7 @@ package fs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"syscall"
 	"time"
@@ -160,14 +161,123 @@ func (n *node) writer() *cache.Writer {
 }
 
 // flushData writes back the inode's buffered writes.
+//
+// Attribute changes held back behind the data (see deferAttrs) follow it.
 func (n *node) flushData() error {
 	n.mu.Lock()
 	wb := n.wb
 	n.mu.Unlock()
-	if wb == nil {
+	if wb != nil {
+		if err := wb.Flush(); err != nil {
+			return err
+		}
+	}
+	return n.applyPending(context.Background(), nil)
+}
+
+// pendingSets takes the held-back attribute changes as SET_INFOs.
+func (n *node) pendingSets() []smb.SetInfo {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var sets []smb.SetInfo
+	if n.pend.times != nil {
+		sets = append(sets, smb.SetInfo{Class: fscc.FileBasicInformationClass, Buffer: n.pend.times.Append(nil)})
+	}
+	if n.pend.mode != nil {
+		sets = append(sets, modeSetInfo(*n.pend.mode))
+	}
+	n.pend.times, n.pend.mode = nil, nil
+	return sets
+}
+
+// applyPending sends held-back attribute changes on a writable handle,
+// with data (a small buffer) in the same compound.
+func (n *node) applyPending(ctx context.Context, e *cache.Extent) error {
+	sets := n.pendingSets()
+	if len(sets) == 0 && e == nil {
 		return nil
 	}
-	return wb.Flush()
+	h := n.activeWriter()
+	if h == nil {
+		h = n.idleWriter()
+	}
+	if h == nil {
+		return fmt.Errorf("%s: no open handle to apply attributes on", n.rel())
+	}
+	var off int64
+	var data []byte
+	if e != nil {
+		off, data = e.Off, e.Data
+	}
+	fi, err := h.f.WriteSetInfoStat(ctx, off, data, sets...)
+	if err == nil {
+		n.remember(fi)
+	}
+	return err
+}
+
+// deferAttrs holds back a change of times and mode on a file whose data is
+// being written back under a write lease: it goes out with the data at
+// close, in one compound (tar sets both on every file it writes). The
+// kernel gets the attributes as they will be.
+func (n *node) deferAttrs(in *fuse.SetAttrIn, h *handle) (*smb.FileInfo, bool) {
+	if _, ok := in.GetSize(); ok || !n.writeBack() || h == nil || !h.write {
+		return nil, false
+	}
+	mode, mok := in.GetMode()
+	if mok && (!n.m.share.Conn.POSIX() || !h.dac) {
+		return nil, false // without POSIX, a mode is an attribute change of its own
+	}
+	atime, aok := in.GetATime()
+	mtime, tok := in.GetMTime()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.attr.FileID == 0 {
+		return nil, false // nothing to answer from
+	}
+	if aok || tok {
+		if n.pend.times == nil {
+			n.pend.times = &fscc.FileBasicInfo{}
+		}
+		if aok {
+			n.pend.times.LastAccessTime = fscc.TimeToFiletime(atime)
+			n.attr.Atime = atime
+		}
+		if tok {
+			n.pend.times.LastWriteTime = fscc.TimeToFiletime(mtime)
+			n.attr.Mtime = mtime
+		}
+	}
+	if mok {
+		m := mode & 0o7777
+		n.pend.mode = &m
+		n.attr.Mode = n.attr.Mode&^0o7777 | m
+	}
+	fi := n.attr
+	return &fi, true
+}
+
+// pendingView is the remembered attributes while changes are held back.
+func (n *node) pendingView() (*smb.FileInfo, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pend.times == nil && n.pend.mode == nil {
+		return nil, false
+	}
+	fi := n.attr
+	return &fi, true
+}
+
+// idleWriter returns a kept handle with write access.
+func (n *node) idleWriter() *handle {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, h := range n.idle {
+		if h.write {
+			return h
+		}
+	}
+	return nil
 }
 
 // dirtySize is the size buffered writes imply, or -1 with none buffered.
@@ -500,11 +610,8 @@ func (n *node) Flush(ctx context.Context, fh fsHandle) syscall.Errno {
 		// whose answer serves the stat that usually follows a close.
 		if wb := n.wbIfAny(); wb != nil {
 			if e, done, ok := wb.TakeSmall(min(n.m.wchunk, 1<<20)); ok {
-				fi, err := h.f.WriteSetInfoStat(ctx, e.Off, e.Data)
+				err := n.applyPending(ctx, &e)
 				done(err)
-				if err == nil {
-					n.remember(fi)
-				}
 			}
 		}
 	}

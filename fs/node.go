@@ -47,8 +47,14 @@ type node struct {
 	// attr is the inode's attributes from the last server answer; while
 	// the inode holds a read lease and nothing was written since, they
 	// answer a setattr that changes nothing on the server (chown).
-	attr     smb.FileInfo
-	attrOK   bool
+	attr   smb.FileInfo
+	attrOK bool
+	// pend holds attribute changes until the data they follow is written
+	// back (see deferAttrs).
+	pend struct {
+		times *fscc.FileBasicInfo
+		mode  *uint32
+	}
 	appendMu sync.Mutex    // O_APPEND writes: query end of file, then write
 	gen      atomic.Uint64 // data generation, see changed
 }
@@ -162,7 +168,9 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	var fi *smb.FileInfo
 	var err error
 	name, dir := n.parentDir()
-	if a, ok := n.leasedAttr(); ok {
+	if p, ok := n.pendingView(); ok {
+		fi = p // changes held back: as they will be
+	} else if a, ok := n.leasedAttr(); ok {
 		fi = &a // nothing changed them: a read lease stands for that
 	} else if c, _, exists := dir.cachedAttr(name); exists && c != nil {
 		fi = c // nor the directory's lease
@@ -221,6 +229,19 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 		return syscall.EROFS
 	}
 	p := n.smbPath("")
+	{
+		h, _ := fh.(*handle)
+		if h == nil {
+			h = n.activeWriter()
+		}
+		if fi, ok := n.deferAttrs(in, h); ok {
+			n.childChanged()
+			n.withDirtySize(fi)
+			n.m.fillAttr(fi, &out.Attr)
+			out.SetTimeout(n.m.AttrTimeout())
+			return 0
+		}
+	}
 	var sets []smb.SetInfo
 	access := uint32(0)
 	sz, szok := in.GetSize()
@@ -331,22 +352,29 @@ func (n *node) ownLease() *smb.LeaseKey {
 	return nil
 }
 
+// modeSetInfo is the SET_INFO of a POSIX mode: Samba takes it from an
+// NFS-style ACE whose SID is S-1-5-88-3-MODE.
+func modeSetInfo(mode uint32) smb.SetInfo {
+	sid, err := fscc.ParseSIDString(fmt.Sprintf("S-1-5-88-3-%d", mode&0o7777))
+	if err != nil {
+		panic(err) // a well-formed SID by construction
+	}
+	sd := &fscc.SecurityDescriptor{DACL: &fscc.ACL{Revision: 2, ACEs: []fscc.ACE{{Type: 0, SID: *sid}}}}
+	return smb.SetInfo{Type: wire.InfoSecurity, Additional: wire.DACLSecurityInformation, Buffer: sd.Append(nil)}
+}
+
 // chmod sets a mode. With POSIX extensions, Samba takes the mode from an
 // NFS-style ACE whose SID is S-1-5-88-3-MODE; without them, the only
 // permission SMB has is the DOS read-only attribute, set when no write bit
 // remains (as mount.cifs does).
 func (n *node) chmod(ctx context.Context, p string, mode uint32) error {
 	if n.m.share.Conn.POSIX() {
-		sid, err := fscc.ParseSIDString(fmt.Sprintf("S-1-5-88-3-%d", mode))
-		if err != nil {
-			return err
-		}
-		sd := &fscc.SecurityDescriptor{DACL: &fscc.ACL{Revision: 2, ACEs: []fscc.ACE{{Type: 0, SID: *sid}}}}
+		set := modeSetInfo(mode)
 		if h := n.activeDAC(); h != nil {
-			return h.f.SetInfo(ctx, wire.InfoSecurity, 0, wire.DACLSecurityInformation, sd.Append(nil))
+			return h.f.SetInfo(ctx, set.Type, uint8(set.Class), set.Additional, set.Buffer)
 		}
 		return n.withOpen(ctx, wire.WriteDAC|wire.ReadControl, func(f *smb.File) error {
-			return f.SetInfo(ctx, wire.InfoSecurity, 0, wire.DACLSecurityInformation, sd.Append(nil))
+			return f.SetInfo(ctx, set.Type, uint8(set.Class), set.Additional, set.Buffer)
 		})
 	}
 	var fi *smb.FileInfo
@@ -424,6 +452,18 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 		f.Close(context.Background())
 	}
 	return inode, 0
+}
+
+// quiesce closes the handles kept for caching at and below a directory:
+// idle file handles and directory caches.
+func (n *node) quiesce() {
+	n.dropDirCache(false)
+	n.closeIdleAll()
+	for _, c := range n.Children() {
+		if cn, ok := c.Operations().(*node); ok {
+			cn.quiesce()
+		}
+	}
 }
 
 // forgetChild prepares for the removal or renaming of a child: its cached
@@ -521,7 +561,10 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	}
 	isDir := moving != nil && moving.IsDir()
 	if isDir {
-		moving.dropDirCache(false) // an open directory cannot be renamed
+		// A directory with handles open at or below it cannot be
+		// renamed (Windows semantics, which Samba keeps): close the ones
+		// kept only for caching.
+		moving.quiesce()
 	}
 	lease := n.childLease(moving, isDir)
 	err := n.tree().Rename(ctx, from, to, replace, lease)

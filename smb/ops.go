@@ -241,16 +241,24 @@ func (t *Tree) Mkdir(ctx context.Context, path string, mode uint32) (*FileInfo, 
 }
 
 // SetInfo is one SET_INFO of a file information class.
+// A zero Type is a file information class; wire.InfoSecurity with
+// Additional (the parts of the descriptor) sets a security descriptor.
 type SetInfo struct {
-	Class  fscc.FileInfoClass
-	Buffer []byte
+	Class      fscc.FileInfoClass
+	Buffer     []byte
+	Type       uint8
+	Additional uint32
 }
 
 func setInfoRequests(sets []SetInfo) []*Request {
 	out := make([]*Request, len(sets))
 	for i, s := range sets {
+		typ := s.Type
+		if typ == 0 {
+			typ = wire.InfoFile
+		}
 		out[i] = &Request{Cmd: wire.CmdSetInfo, Body: &wire.SetInfoRequest{
-			InfoType: wire.InfoFile, FileInfoClass: uint8(s.Class), FileID: wire.FileIDAny, Buffer: s.Buffer,
+			InfoType: typ, FileInfoClass: uint8(s.Class), AdditionalInformation: s.Additional, FileID: wire.FileIDAny, Buffer: s.Buffer,
 		}}
 	}
 	return out

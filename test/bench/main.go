@@ -65,7 +65,6 @@ func main() {
 type result struct {
 	v    float64
 	err  error
-	note string
 }
 
 type peer struct {
@@ -157,16 +156,17 @@ func (b *bench) run() error {
 			}
 		}
 	}()
+	// Each peer runs alone, mounted after its backing files are in
+	// place (rclone caches listings from its start).
 	for _, start := range []func() (*peer, error){b.local, b.loopback, b.gosmb, b.rclone("rclone", "rclone", "off"), b.rclone("rclone-w", "rclonew", "writes")} {
 		p, err := start()
 		if err != nil {
 			return err
 		}
-		if p != nil {
-			b.peers = append(b.peers, p)
+		if p == nil {
+			continue
 		}
-	}
-	for _, p := range b.peers {
+		b.peers = append(b.peers, p)
 		fmt.Fprintf(os.Stderr, "== %s\n", p.name)
 		b.bulk(p)
 		b.randread(p)
@@ -174,6 +174,10 @@ func (b *bench) run() error {
 		b.ls(p)
 		b.untar(p)
 		b.gitstatus(p)
+		if p.stop != nil {
+			p.stop()
+			p.stop = nil
+		}
 	}
 	if b.want("smbclient") {
 		b.smbclient()
@@ -183,12 +187,34 @@ func (b *bench) run() error {
 
 // Peers.
 
+// setup fills a peer's backing directory with what the workloads read:
+// the random-read file, the 10,000-entry directory and the git repository.
+func (b *bench) setup(backing string) error {
+	if err := copyN(filepath.Join(backing, "rand.bin"), b.src, min(b.size, 256<<20)); err != nil {
+		return err
+	}
+	dir := filepath.Join(backing, "ls10k")
+	os.MkdirAll(dir, 0o777)
+	for i := 0; i < 10000; i++ {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("entry-%05d", i)), []byte("x"), 0o644); err != nil {
+			return err
+		}
+	}
+	repo := filepath.Join(backing, "repo")
+	if err := sh("/", "cp -a "+filepath.Join(b.goroot, "src")+" "+repo+" && cd "+repo+
+		" && git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm tree"); err != nil {
+		return err
+	}
+	return os.Chmod(repo, 0o777)
+}
+
 func (b *bench) local() (*peer, error) {
 	if !b.want("local") {
 		return nil, nil
 	}
 	d := filepath.Join(b.tmp, "local")
-	return &peer{name: "local", dir: d, backing: d}, os.MkdirAll(d, 0o755)
+	os.MkdirAll(d, 0o755)
+	return &peer{name: "local", dir: d, backing: d}, b.setup(d)
 }
 
 func (b *bench) loopback() (*peer, error) {
@@ -198,6 +224,9 @@ func (b *bench) loopback() (*peer, error) {
 	orig, mnt := filepath.Join(b.tmp, "loop-orig"), filepath.Join(b.tmp, "loop-mnt")
 	os.MkdirAll(orig, 0o755)
 	os.MkdirAll(mnt, 0o755)
+	if err := b.setup(orig); err != nil {
+		return nil, err
+	}
 	bin := filepath.Join(b.tmp, "loopback")
 	if out, err := exec.Command("go", "build", "-o", bin, "./test/bench/loopback").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("building loopback: %v %s", err, out)
@@ -225,6 +254,9 @@ func (b *bench) gosmb() (*peer, error) {
 	mnt := filepath.Join(b.tmp, "gosmb-mnt")
 	os.MkdirAll(mnt, 0o755)
 	s := b.samba
+	if err := b.setup(s.SharePath("gosmb")); err != nil {
+		return nil, err
+	}
 	bin, _ := filepath.Abs("bin/gosmb")
 	opts := fmt.Sprintf("port=%d,username=%s,password=%s,posix", s.Port, s.User, s.Password)
 	if out, err := exec.Command(bin, "mount", s.UNC("gosmb"), mnt, "-o", opts).CombinedOutput(); err != nil {
@@ -246,6 +278,9 @@ func (b *bench) rclone(name, share, mode string) func() (*peer, error) {
 			return nil, fmt.Errorf("rclone is not installed (make bench installs it: test/scripts/install-deps.sh bench)")
 		}
 		s := b.samba
+		if err := b.setup(s.SharePath(share)); err != nil {
+			return nil, err
+		}
 		pass, err := exec.Command("rclone", "obscure", s.Password).Output()
 		if err != nil {
 			return nil, err
@@ -304,8 +339,8 @@ func (b *bench) bulk(p *peer) {
 		if werr = err; err == nil {
 			wr = append(wr, float64(b.size)/d.Seconds()/1e6)
 		}
-		if werr == nil && !sameFile(b.src, filepath.Join(p.backing, "seq.bin")) {
-			werr = errors.New("data differs")
+		if werr == nil && !eventuallySame(b.src, filepath.Join(p.backing, "seq.bin")) {
+			werr = errors.New("data differs on the server")
 		}
 		dropCaches()
 		d, err = timeIt(func() error { return run("dd", "if="+f, "of=/dev/null", "bs=1M") })
@@ -321,16 +356,11 @@ func (b *bench) bulk(p *peer) {
 }
 
 func (b *bench) randread(p *peer) {
-	f := filepath.Join(p.backing, "rand.bin")
 	size := min(b.size, 256<<20)
-	if err := copyN(f, b.src, size); err != nil {
-		b.set("randread", p.name, result{err: err})
-		return
-	}
 	dropCaches()
 	out, err := exec.Command("fio", "--name=rr", "--rw=randread", "--bs=4k", "--iodepth=1", "--ioengine=psync",
 		"--filename="+filepath.Join(p.dir, "rand.bin"), fmt.Sprintf("--size=%d", size), "--runtime=8", "--time_based",
-		"--output-format=terse", "--terse-version=3").CombinedOutput()
+		"--readonly", "--output-format=terse", "--terse-version=3").CombinedOutput()
 	if err != nil {
 		b.set("randread", p.name, result{err: fmt.Errorf("%v: %s", err, firstLine(out))})
 		return
@@ -370,14 +400,7 @@ func (b *bench) smallfiles(p *peer) {
 }
 
 func (b *bench) ls(p *peer) {
-	dir := filepath.Join(p.backing, "ls10k")
-	os.MkdirAll(dir, 0o777)
-	for i := 0; i < 10000; i++ {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("entry-%05d", i)), []byte("x"), 0o644); err != nil {
-			b.set("ls", p.name, result{err: err})
-			return
-		}
-	}
+	dropCaches()
 	var listed int
 	d, err := timeIt(func() error {
 		out, err := exec.Command("ls", "-l", filepath.Join(p.dir, "ls10k")).Output()
@@ -396,23 +419,21 @@ func (b *bench) untar(p *peer) {
 	d, err := timeIt(func() error { return sh(dir, "tar -xf "+b.tarball) })
 	r := rate(b.entries, d, err)
 	if err == nil {
-		if diff := sh("/", "diff -r -q "+filepath.Join(b.goroot, "src")+" "+filepath.Join(p.backing, "untar", "src")); diff != nil {
-			r.note = "data differs"
-			r.err = errors.New("data differs")
+		cmp := func() error {
+			return sh("/", "diff -r -q "+filepath.Join(b.goroot, "src")+" "+filepath.Join(p.backing, "untar", "src"))
+		}
+		diff := cmp()
+		for deadline := time.Now().Add(120 * time.Second); diff != nil && time.Now().Before(deadline); diff = cmp() {
+			time.Sleep(2 * time.Second) // a peer still uploading after close
+		}
+		if diff != nil {
+			r.err = fmt.Errorf("data differs on the server: %v", diff)
 		}
 	}
 	b.set("untar", p.name, r)
 }
 
 func (b *bench) gitstatus(p *peer) {
-	repo := filepath.Join(p.backing, "repo")
-	setup := "cp -a " + filepath.Join(b.goroot, "src") + " " + repo + " && cd " + repo +
-		" && git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm tree"
-	if err := sh("/", setup); err != nil {
-		b.set("gitstatus", p.name, result{err: err})
-		return
-	}
-	os.Chmod(repo, 0o777)
 	status := func() error {
 		out, err := exec.Command("git", "-c", "safe.directory=*", "-C", filepath.Join(p.dir, "repo"), "status", "--porcelain").CombinedOutput()
 		if err == nil && len(out) > 0 {
@@ -606,8 +627,17 @@ func copyN(dst, src string, n int64) error {
 	return out.Close()
 }
 
-func sameFile(a, b string) bool {
-	return run("cmp", "-s", a, b) == nil
+// eventuallySame compares a file with its copy on the server, allowing a
+// peer that uploads after close (rclone's write cache) 60 s to finish.
+func eventuallySame(a, b string) bool {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		if run("cmp", "-s", a, b) == nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
 }
 
 // sampleRSS samples a process's resident memory until the returned
