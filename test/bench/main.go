@@ -63,8 +63,8 @@ func main() {
 }
 
 type result struct {
-	v    float64
-	err  error
+	v   float64
+	err error
 }
 
 type peer struct {
