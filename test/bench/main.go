@@ -13,6 +13,8 @@
 //	rclone    rclone mount of the same Samba, --vfs-cache-mode off, and
 //	rclone-w  the same with --vfs-cache-mode writes
 //	smbclient put and get, for the bulk rows
+//	smb-api   the same through gosmb's smb package, no FUSE (the protocol
+//	          core against smbclient)
 //
 // Rows: sequential write and read of -size MiB (read with cold caches),
 // 4 KiB random reads at queue depth 1 (fio), create+stat+unlink of 5,000
@@ -24,6 +26,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -39,6 +42,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gosmb/gosmb/auth"
+	"github.com/gosmb/gosmb/smb"
+	"github.com/gosmb/gosmb/smb/wire"
 	"github.com/gosmb/gosmb/test/harness"
 )
 
@@ -181,6 +187,85 @@ func (b *bench) run() error {
 	}
 	if b.want("smbclient") {
 		b.smbclient()
+	}
+	if b.want("api") {
+		if err := b.api(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// api runs the bulk rows through the smb package itself (no FUSE): the
+// protocol core's own speed, next to smbclient.
+func (b *bench) api() error {
+	ctx := context.Background()
+	s := b.samba
+	mech := auth.NewSPNEGO(auth.NewNTLM(auth.Credentials{Username: s.User, Password: s.Password}))
+	sh, err := smb.DialShare(ctx, s.Host, "gosmb", mech, smb.Options{Port: s.Port})
+	if err != nil {
+		return err
+	}
+	defer sh.Close(ctx)
+	data, err := os.ReadFile(b.src)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, len(data))
+	var wr, rd []float64
+	var werr, rerr error
+	for i := 0; i < b.runs && werr == nil && rerr == nil; i++ {
+		dropCaches()
+		d, err := timeIt(func() error { return apiWrite(ctx, sh, "api.bin", data) })
+		if werr = err; err == nil {
+			wr = append(wr, float64(b.size)/d.Seconds()/1e6)
+		}
+		dropCaches()
+		d, err = timeIt(func() error { return apiRead(ctx, sh, "api.bin", buf) })
+		if rerr = err; err == nil {
+			if !bytes.Equal(buf, data) {
+				rerr = errors.New("data differs")
+			}
+			rd = append(rd, float64(b.size)/d.Seconds()/1e6)
+		}
+	}
+	b.set("write", "smb-api", medianResult(wr, werr))
+	b.set("read", "smb-api", medianResult(rd, rerr))
+	return nil
+}
+
+func apiWrite(ctx context.Context, sh *smb.Share, name string, data []byte) error {
+	f, err := sh.Tree.Create(ctx, name, wire.CreateRequest{
+		DesiredAccess: wire.GenericWrite | wire.GenericRead, ShareAccess: wire.ShareRead,
+		CreateDisposition: wire.FileOverwriteIf, CreateOptions: wire.FileNonDirectoryFile,
+	})
+	if err != nil {
+		return err
+	}
+	const block = 64 << 20
+	for off := 0; off < len(data); off += block {
+		end := min(off+block, len(data))
+		if _, err := f.WriteAt(ctx, data[off:end], int64(off)); err != nil {
+			f.Close(ctx)
+			return err
+		}
+	}
+	_, err = f.Close(ctx)
+	return err
+}
+
+func apiRead(ctx context.Context, sh *smb.Share, name string, buf []byte) error {
+	f, err := sh.Tree.Open(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer f.Close(ctx)
+	const block = 64 << 20
+	for off := 0; off < len(buf); off += block {
+		end := min(off+block, len(buf))
+		if n, err := f.ReadAt(ctx, buf[off:end], int64(off)); err != nil && !(err == io.EOF && n == end-off) {
+			return err
+		}
 	}
 	return nil
 }
@@ -484,7 +569,7 @@ func smbclientCmd(s *harness.Samba, cmd string) error {
 // The table.
 
 func (b *bench) print(w io.Writer) {
-	cols := []string{"gosmb", "local", "loopback", "rclone", "rclone-w", "smbclient"}
+	cols := []string{"gosmb", "local", "loopback", "rclone", "rclone-w", "smbclient", "smb-api"}
 	fmt.Fprintf(w, "gosmb bench: loopback Samba %s, %d MiB streams (median of %d), Go source tree of %d entries\n\n",
 		sambaVersion(), b.size>>20, b.runs, b.entries)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -492,7 +577,7 @@ func (b *bench) print(w io.Writer) {
 	for _, c := range cols {
 		fmt.Fprint(tw, c+"\t")
 	}
-	fmt.Fprint(tw, "gosmb/local\tgosmb/rclone\tgosmb/smbclient\t\n")
+	fmt.Fprint(tw, "gosmb/local\tgosmb/rclone\tgosmb/smbclient\tapi/smbclient\t\n")
 	for _, r := range rows {
 		res := b.results[r.key]
 		if res == nil {
@@ -513,6 +598,7 @@ func (b *bench) print(w io.Writer) {
 		for _, c := range []string{"local", "rclone", "smbclient"} {
 			fmt.Fprintf(tw, "%s\t", ratio(res["gosmb"], res[c], r.higher))
 		}
+		fmt.Fprintf(tw, "%s\t", ratio(res["smb-api"], res["smbclient"], r.higher))
 		fmt.Fprint(tw, "\n")
 	}
 	tw.Flush()
