@@ -7,7 +7,7 @@ PREFIX  ?= /usr/local
 SBINDIR ?= /sbin
 # Packages whose tests run under the race detector: everything with
 # goroutines and locks.
-RACE_PKGS := ./smb/... ./transport/... ./auth/... ./fs/... ./cmd/...
+RACE_PKGS := ./smb/... ./transport/... ./auth/... ./cache/... ./fs/... ./cmd/...
 
 .PHONY: all build deps test test-unit test-race lint demo bench fuzz install uninstall clean
 
@@ -28,7 +28,7 @@ lint:
 # against a real Samba started by the tests themselves.
 test: deps lint build
 	$(GO) test -count=1 -race -timeout 6m $(RACE_PKGS)
-	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /smb -e /transport -e /auth -e /fs -e /cmd)
+	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /smb -e /transport -e /auth -e /cache -e /fs -e /cmd)
 
 demo: deps build
 	bash test/scripts/demo.sh
