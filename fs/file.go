@@ -193,27 +193,33 @@ func (n *node) pendingSets() []smb.SetInfo {
 // applyPending sends held-back attribute changes on a writable handle,
 // with data (a small buffer) in the same compound.
 func (n *node) applyPending(ctx context.Context, e *cache.Extent) error {
+	fi, err := n.sendPending(ctx, e)
+	if fi != nil {
+		n.remember(fi)
+	}
+	return err
+}
+
+// sendPending is applyPending without remembering the answer (the caller
+// does, once the data it sent no longer counts as in flight).
+func (n *node) sendPending(ctx context.Context, e *cache.Extent) (*smb.FileInfo, error) {
 	sets := n.pendingSets()
 	if len(sets) == 0 && e == nil {
-		return nil
+		return nil, nil
 	}
 	h := n.activeWriter()
 	if h == nil {
 		h = n.idleWriter()
 	}
 	if h == nil {
-		return fmt.Errorf("%s: no open handle to apply attributes on", n.rel())
+		return nil, fmt.Errorf("%s: no open handle to apply attributes on", n.rel())
 	}
 	var off int64
 	var data []byte
 	if e != nil {
 		off, data = e.Off, e.Data
 	}
-	fi, err := h.f.WriteSetInfoStat(ctx, off, data, sets...)
-	if err == nil {
-		n.remember(fi)
-	}
-	return err
+	return h.f.WriteSetInfoStat(ctx, off, data, sets...)
 }
 
 // deferAttrs holds back a change of times and mode on a file whose data is
@@ -610,8 +616,11 @@ func (n *node) Flush(ctx context.Context, fh fsHandle) syscall.Errno {
 		// whose answer serves the stat that usually follows a close.
 		if wb := n.wbIfAny(); wb != nil {
 			if e, done, ok := wb.TakeSmall(min(n.m.wchunk, 1<<20)); ok {
-				err := n.applyPending(ctx, &e)
+				fi, err := n.sendPending(ctx, &e)
 				done(err)
+				if fi != nil {
+					n.remember(fi) // the stat after close needs no request
+				}
 			}
 		}
 	}
