@@ -183,8 +183,11 @@ func TestLeaseKeepsPagesAcrossOpens(t *testing.T) {
 	if after.ReadBytes != before.ReadBytes {
 		t.Fatalf("%d bytes read from the server for pages the kernel had", after.ReadBytes-before.ReadBytes)
 	}
-	if after.Opens != before.Opens || after.ReusedOpens < before.ReusedOpens+3 {
-		t.Fatalf("opens %d->%d, reused %d->%d: want every open to reuse the deferred handle",
+	// The kernel sends a release without waiting for it, so an open can
+	// overtake the previous release and need a handle of its own; the
+	// others reuse the deferred one.
+	if after.Opens > before.Opens+1 || after.ReusedOpens < before.ReusedOpens+2 {
+		t.Fatalf("opens %d->%d, reused %d->%d: want the opens to reuse the deferred handle",
 			before.Opens, after.Opens, before.ReusedOpens, after.ReusedOpens)
 	}
 }

@@ -141,6 +141,10 @@ func (n *node) cacheDel(name string) {
 // childChanged marks a child's cached attributes stale (our own write or
 // setattr changed them).
 func (n *node) childChanged() {
+	n.mu.Lock()
+	n.ownMod = time.Now()
+	n.mu.Unlock()
+	n.m.noteOwn(n.smbPath(""))
 	if name, p := n.parentDir(); p != nil {
 		p.mu.Lock()
 		if p.dc != nil {
@@ -152,10 +156,10 @@ func (n *node) childChanged() {
 	}
 }
 
-// ttlIn is how long the kernel may keep entries and attributes of the
-// children of dir: the directory cache timeout under a directory lease
-// (whose break invalidates them), actimeo otherwise.
-func (m *Mount) ttlIn(dir *node) time.Duration {
+// ttlIn is how long the kernel may keep the entry and attributes of a
+// child of dir: the directory cache timeout under a directory lease
+// (whose break invalidates them), acregmax or acdirmax otherwise.
+func (m *Mount) ttlIn(dir *node, isDir bool) time.Duration {
 	if dir != nil {
 		dir.mu.Lock()
 		held := dir.dc != nil
@@ -164,7 +168,7 @@ func (m *Mount) ttlIn(dir *node) time.Duration {
 			return m.dirTimeout
 		}
 	}
-	return m.AttrTimeout()
+	return m.attrTTL(isDir)
 }
 
 // openDirCache opens the directory under an RH lease and lists it; if the
@@ -391,4 +395,72 @@ func (n *node) readdirCached() (gofs.DirStream, bool) {
 		out = append(out, fuse.DirEntry{Name: name, Mode: mode, Ino: e.FileID})
 	}
 	return gofs.NewListDirStream(out), true
+}
+
+// dirHandle is an open directory. Under a directory lease the kernel may
+// keep the listing it read (FOPEN_CACHE_DIR): a break, or a change of its
+// own to the directory, makes it drop that copy.
+type dirHandle struct {
+	n  *node
+	ds gofs.DirStream
+}
+
+var (
+	_ gofs.NodeOpendirHandler = (*node)(nil)
+	_ gofs.FileReaddirenter   = (*dirHandle)(nil)
+	_ gofs.FileSeekdirer      = (*dirHandle)(nil)
+	_ gofs.FileReleasedirer   = (*dirHandle)(nil)
+)
+
+func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	var fl uint32
+	n.mu.Lock()
+	if n.dc != nil {
+		fl = fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE
+	}
+	n.mu.Unlock()
+	return &dirHandle{n: n}, fl, 0
+}
+
+func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	if d.ds == nil {
+		ds, errno := d.n.Readdir(ctx)
+		if errno != 0 {
+			return nil, errno
+		}
+		d.ds = ds
+	}
+	if !d.ds.HasNext() {
+		return nil, 0
+	}
+	e, errno := d.ds.Next()
+	return &e, errno
+}
+
+// Seekdir to 0 (rewinddir) lists the directory again.
+func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	if off == 0 {
+		if d.ds != nil {
+			d.ds.Close()
+		}
+		d.ds = nil
+		return 0
+	}
+	if d.ds == nil {
+		ds, errno := d.n.Readdir(ctx)
+		if errno != 0 {
+			return errno
+		}
+		d.ds = ds
+	}
+	if sd, ok := d.ds.(gofs.FileSeekdirer); ok {
+		return sd.Seekdir(ctx, off)
+	}
+	return syscall.ENOTSUP
+}
+
+func (d *dirHandle) Releasedir(ctx context.Context, flags uint32) {
+	if d.ds != nil {
+		d.ds.Close()
+	}
 }

@@ -69,7 +69,7 @@ func (n *node) opened(f *smb.File, write, appendMode bool) (*handle, uint32) {
 	// (a break would have dropped them), or if the file is as we last
 	// saw it under one.
 	keep := granted&wire.LeaseRead != 0 &&
-		((n.lease&wire.LeaseRead != 0 && n.opens > 0) || (n.known.valid && n.known.mtime.Equal(fi.Mtime) && n.known.size == fi.Size))
+		((n.lease&wire.LeaseRead != 0 && (n.opens > 0 || len(n.idle) > 0)) || (n.known.valid && n.known.mtime.Equal(fi.Mtime) && n.known.size == fi.Size))
 	n.lease = granted
 	n.opens++
 	n.known.valid = granted&wire.LeaseRead != 0
@@ -718,6 +718,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 		disp = wire.FileOverwriteIf
 	}
 	p := n.smbPath(name)
+	n.m.noteOwn(p)
 	req := wire.CreateRequest{
 		DesiredAccess:     accessFor(true),
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,

@@ -27,12 +27,15 @@ type Config struct {
 	NoPerm             bool
 	ReadOnly           bool
 	Cache              string
-	AttrTimeout        time.Duration
+	AttrTimeout        time.Duration // files (acregmax=, actimeo=); 0: 1 s unless TimeoutsSet
+	DirAttrTimeout     time.Duration // directories (acdirmax=); 0: AttrTimeout unless TimeoutsSet
+	TimeoutsSet        bool          // the timeouts are as given, 0 (no caching) included
 	Rsize, Wsize       int
 	CacheSize          int64         // bytes of buffered writes per mount (cache_size=); 0: 128 MiB
 	CloseTimeo         time.Duration // deferred close (closetimeo=); 0: close at once
 	DirCacheTimeout    time.Duration // directory caching under leases (dir_cache_timeout=); 0: off
 	MaxCachedDirs      int           // max_cached_dirs=; 0: DefaultMaxCachedDirs
+	Notify             bool          // watch listed directories with CHANGE_NOTIFY (notify)
 	AllowOther         bool
 	FsName             string // "//host/share", shown in /proc/mounts
 	SubPath            string // directory of the share to mount as the root
@@ -60,13 +63,15 @@ type Mount struct {
 	dirTimeout    time.Duration
 	maxCachedDirs int
 	cachedDirs    map[*node]struct{} // directories holding a lease and a cache
+	watches       watches            // notify=
 
 	mu     sync.Mutex
 	leases map[smb.LeaseKey]*node // inodes holding a lease, by key
 	// ttl is the attribute and entry timeout, in ns: every reply to the
 	// kernel carries it (go-fuse applies no default over a set timeout),
 	// so a remount changes it for the next reply, with no shared state.
-	ttl atomic.Int64
+	ttl    atomic.Int64
+	dirTTL atomic.Int64 // the same for directories (acdirmax=)
 }
 
 // SetAttrTimeout changes how long attributes and entries are cached
@@ -78,8 +83,24 @@ func (m *Mount) SetAttrTimeout(d time.Duration) {
 	m.ttl.Store(int64(d))
 }
 
-// AttrTimeout returns the current attribute timeout.
+// SetDirAttrTimeout is SetAttrTimeout for directories (acdirmax=).
+func (m *Mount) SetDirAttrTimeout(d time.Duration) {
+	if m.cfg.Cache == "none" {
+		d = 0
+	}
+	m.dirTTL.Store(int64(d))
+}
+
+// AttrTimeout returns the current attribute timeout of files.
 func (m *Mount) AttrTimeout() time.Duration { return time.Duration(m.ttl.Load()) }
+
+// attrTTL is the attribute and entry timeout of a file or directory.
+func (m *Mount) attrTTL(isDir bool) time.Duration {
+	if isDir {
+		return time.Duration(m.dirTTL.Load())
+	}
+	return time.Duration(m.ttl.Load())
+}
 
 // MountShare mounts share at mountpoint and returns once the kernel mount is live.
 func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error) {
@@ -98,11 +119,16 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	if cfg.Cache == "" {
 		cfg.Cache = "strict"
 	}
-	if cfg.AttrTimeout == 0 && cfg.Cache != "none" {
-		cfg.AttrTimeout = time.Second
+	if !cfg.TimeoutsSet && cfg.Cache != "none" {
+		if cfg.AttrTimeout == 0 {
+			cfg.AttrTimeout = time.Second
+		}
+		if cfg.DirAttrTimeout == 0 {
+			cfg.DirAttrTimeout = cfg.AttrTimeout
+		}
 	}
 	if cfg.Cache == "none" {
-		cfg.AttrTimeout = 0
+		cfg.AttrTimeout, cfg.DirAttrTimeout = 0, 0
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -129,6 +155,7 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	root := &node{m: m}
 	m.rootNode = root
 	m.ttl.Store(int64(cfg.AttrTimeout))
+	m.dirTTL.Store(int64(cfg.DirAttrTimeout))
 	neg := time.Duration(0)
 	opts := &gofs.Options{
 		NegativeTimeout: &neg,
@@ -155,13 +182,14 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 		return nil, fmt.Errorf("mounting %s on %s: %w", cfg.FsName, mountpoint, err)
 	}
 	m.server = srv
+	m.watch(root)
 	return m, nil
 }
 
-// DefaultMaxCachedDirs bounds the directories cached under leases, each
-// an open handle on the server. cifs.ko caches 16; a cache per directory
-// of a source tree needs more.
-const DefaultMaxCachedDirs = 2048
+// DefaultMaxCachedDirs bounds the directories cached under leases (and
+// watched with notify), each an open handle on the server: 16, as cifs.ko.
+// A tree walked again and again (git status) wants more.
+const DefaultMaxCachedDirs = 16
 
 // DefaultCacheSize bounds buffered writes when cache_size= is not given.
 const DefaultCacheSize = 128 << 20
@@ -184,6 +212,7 @@ func writeChunk(wsize, serverMax int) int {
 // kept for reuse.
 func (m *Mount) Wait() {
 	m.server.Wait()
+	m.unwatchAll()
 	m.closeAllIdle()
 	m.dropAllDirCaches()
 }
@@ -220,15 +249,17 @@ func (c *attrCache) put(p string, fi smb.FileInfo, ttl time.Duration) {
 	c.entries[p] = cachedAttr{fi, time.Now().Add(ttl)}
 }
 
-func (c *attrCache) get(p string) (smb.FileInfo, bool) {
+// get returns p's attributes and how long they stay good.
+func (c *attrCache) get(p string) (smb.FileInfo, time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[p]
-	if !ok || time.Now().After(e.expires) {
+	left := time.Until(e.expires)
+	if !ok || left <= 0 {
 		delete(c.entries, p)
-		return smb.FileInfo{}, false
+		return smb.FileInfo{}, 0, false
 	}
-	return e.fi, true
+	return e.fi, left, true
 }
 
 // forget drops p, and everything under it, after a change.

@@ -37,6 +37,7 @@ type node struct {
 	wb       *cache.Writer
 	dc       *dirCache // directories: the cache under a directory lease
 	unlinked bool
+	ownMod   time.Time // our last write or setattr (notify tells echoes apart)
 	// known is the file as last seen under a read lease: if a new open
 	// finds it unchanged, the kernel's cached pages are still good.
 	known struct {
@@ -67,6 +68,7 @@ var (
 	_ gofs.NodeOpener    = (*node)(nil)
 	_ gofs.NodeCreater   = (*node)(nil)
 	_ gofs.NodeMkdirer   = (*node)(nil)
+	_ gofs.NodeMknoder   = (*node)(nil)
 	_ gofs.NodeUnlinker  = (*node)(nil)
 	_ gofs.NodeRmdirer   = (*node)(nil)
 	_ gofs.NodeRenamer   = (*node)(nil)
@@ -90,11 +92,15 @@ func (n *node) smbPath(name string) string {
 
 func (n *node) tree() *smb.Tree { return n.m.share.Tree }
 
-func (n *node) stat(ctx context.Context, p string) (*smb.FileInfo, error) {
-	if fi, ok := n.m.attrs.get(p); ok {
-		return &fi, nil
+// stat returns p's attributes; from a listing's answer, also what is left
+// of its timeout (else -1): the kernel may keep them no longer, so that a
+// slowly read listing does not stretch actimeo.
+func (n *node) stat(ctx context.Context, p string) (*smb.FileInfo, time.Duration, error) {
+	if fi, left, ok := n.m.attrs.get(p); ok {
+		return &fi, left, nil
 	}
-	return n.tree().Stat(ctx, p)
+	fi, err := n.tree().Stat(ctx, p)
+	return fi, -1, err
 }
 
 func (n *node) newChild(ctx context.Context, fi *smb.FileInfo, out *fuse.EntryOut) *gofs.Inode {
@@ -113,7 +119,7 @@ func (n *node) newChildNode(ctx context.Context, child *node, fi *smb.FileInfo, 
 	cn.remember(fi)
 	cn.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
-	ttl := n.m.ttlIn(n)
+	ttl := n.m.ttlIn(n, fi.IsDir())
 	out.SetEntryTimeout(ttl)
 	out.SetAttrTimeout(ttl)
 	return inode
@@ -148,26 +154,48 @@ func (n *node) withDirtySize(fi *smb.FileInfo) {
 }
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.m.replaying(ctx, n, name, replayAdd) != nil {
+		return nil, syscall.ENOENT // so that the replay's mknod or mkdir follows
+	}
+	if n.m.replaying(ctx, n, name, replayRemove) != nil {
+		// The name is gone on the server; the kernel is about to unlink
+		// what it knew of it (or, if it forgot, a stand-in).
+		if c := n.childNode(name); c != nil {
+			c.mu.Lock()
+			fi := c.attr
+			c.mu.Unlock()
+			n.m.fillAttr(&fi, &out.Attr)
+			return c.EmbeddedInode(), 0
+		}
+		return n.newChild(ctx, &smb.FileInfo{Name: name}, out), 0
+	}
 	fi, known, exists := n.cached(name)
 	if known && !exists {
 		return nil, syscall.ENOENT // the directory lease vouches: no such name
 	}
+	left := time.Duration(-1)
 	if !known {
 		var err error
-		if fi, err = n.stat(ctx, n.smbPath(name)); err != nil {
+		if fi, left, err = n.stat(ctx, n.smbPath(name)); err != nil {
 			return nil, toErrno(err)
 		}
 		if exists {
 			n.cacheSet(name, fi)
 		}
 	}
-	return n.newChild(ctx, fi, out), 0
+	inode := n.newChild(ctx, fi, out)
+	if ttl := n.m.ttlIn(n, fi.IsDir()); left >= 0 && left < ttl {
+		out.SetEntryTimeout(left)
+		out.SetAttrTimeout(left)
+	}
+	return inode, 0
 }
 
 func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	var fi *smb.FileInfo
 	var err error
 	name, dir := n.parentDir()
+	left := time.Duration(-1)
 	if p, ok := n.pendingView(); ok {
 		fi = p // changes held back: as they will be
 	} else if a, ok := n.leasedAttr(); ok {
@@ -177,7 +205,7 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	} else if h, ok := f.(*handle); ok && h != nil {
 		fi, err = h.f.Stat(ctx)
 	} else {
-		fi, err = n.stat(ctx, n.smbPath(""))
+		fi, left, err = n.stat(ctx, n.smbPath(""))
 	}
 	if err != nil {
 		return toErrno(err)
@@ -185,11 +213,16 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	n.remember(fi)
 	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
-	out.SetTimeout(n.m.ttlIn(dir))
+	ttl := n.m.ttlIn(dir, n.IsDir())
+	if left >= 0 && left < ttl {
+		ttl = left
+	}
+	out.SetTimeout(ttl)
 	return 0
 }
 
 func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	n.m.watch(n)
 	if ds, ok := n.readdirCached(); ok {
 		return ds, 0
 	}
@@ -212,7 +245,7 @@ func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		if e.IsDir() {
 			mode = syscall.S_IFDIR
 		}
-		n.m.attrs.put(path.Join(dir, e.Name), *e, n.m.AttrTimeout())
+		n.m.attrs.put(path.Join(dir, e.Name), *e, n.m.attrTTL(e.IsDir()))
 		out = append(out, fuse.DirEntry{Name: e.Name, Mode: mode, Ino: e.FileID})
 	}
 	return gofs.NewListDirStream(out), 0
@@ -228,6 +261,13 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
+	if name, dir := n.parentDir(); dir != nil {
+		if op := n.m.replaying(ctx, dir, name, replayModify); op != nil {
+			n.m.fillAttr(op.fi, &out.Attr)
+			out.SetTimeout(0) // it may be changing still: ask again next time
+			return 0          // another client's rewrite, already on the server
+		}
+	}
 	p := n.smbPath("")
 	{
 		h, _ := fh.(*handle)
@@ -238,7 +278,7 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 			n.childChanged()
 			n.withDirtySize(fi)
 			n.m.fillAttr(fi, &out.Attr)
-			out.SetTimeout(n.m.AttrTimeout())
+			out.SetTimeout(n.m.attrTTL(n.IsDir()))
 			return 0
 		}
 	}
@@ -320,7 +360,7 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 	n.remember(fi)
 	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
-	out.SetTimeout(n.m.AttrTimeout())
+	out.SetTimeout(n.m.attrTTL(n.IsDir()))
 	return 0
 }
 
@@ -409,7 +449,11 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	if n.m.cfg.ReadOnly {
 		return nil, syscall.EROFS
 	}
+	if op := n.m.replaying(ctx, n, name, replayAdd); op != nil {
+		return n.newChild(ctx, op.fi, out), 0
+	}
 	p := n.smbPath(name)
+	n.m.noteOwn(p)
 	if !n.m.dirCaching() {
 		fi, err := n.tree().Mkdir(ctx, p, mode)
 		if err != nil {
@@ -454,9 +498,29 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	return inode, 0
 }
 
+// Mknod makes regular files (mknod(2) with S_IFREG); SMB has no device,
+// fifo or socket files (cifs.ko without sfu refuses them alike).
+func (n *node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if op := n.m.replaying(ctx, n, name, replayAdd); op != nil {
+		return n.newChild(ctx, op.fi, out), 0
+	}
+	if mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, syscall.EPERM
+	}
+	inode, fh, _, errno := n.Create(ctx, name, syscall.O_EXCL|syscall.O_WRONLY, mode, out)
+	if errno != 0 {
+		return nil, errno
+	}
+	if cn, ok := inode.Operations().(*node); ok && fh != nil {
+		cn.Release(ctx, fh)
+	}
+	return inode, 0
+}
+
 // quiesce closes the handles kept for caching at and below a directory:
 // idle file handles and directory caches.
 func (n *node) quiesce() {
+	n.m.unwatch(n)
 	n.dropDirCache(false)
 	n.closeIdleAll()
 	for _, c := range n.Children() {
@@ -497,8 +561,10 @@ func (n *node) removeChild(ctx context.Context, name string, dir bool) error {
 		files[i] = h.f
 	}
 	if cn != nil && dir {
+		n.m.unwatch(cn)
 		cn.dropDirCache(false) // its handle would keep it from going
 	}
+	n.m.noteOwn(n.smbPath(name))
 	err := n.tree().Remove(ctx, n.smbPath(name), dir, n.childLease(cn, dir), files...)
 	if cn != nil && len(idle) > 0 {
 		cn.closed(nil)
@@ -517,6 +583,10 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
 	}
+	if n.m.replaying(ctx, n, name, replayRemove) != nil {
+		n.forgetChild(name, true)
+		return 0 // the server has removed it already
+	}
 	return toErrno(n.removeChild(ctx, name, false))
 }
 
@@ -524,6 +594,13 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return syscall.EROFS
+	}
+	if n.m.replaying(ctx, n, name, replayRemove) != nil {
+		if cn, _ := n.forgetChild(name, true); cn != nil {
+			n.m.unwatch(cn)
+			cn.dropDirCache(false)
+		}
+		return 0
 	}
 	return toErrno(n.removeChild(ctx, name, true))
 }
@@ -543,6 +620,8 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	}
 	np := newParent.(*node)
 	from, to := n.smbPath(name), np.smbPath(newName)
+	n.m.noteOwn(from)
+	n.m.noteOwn(to)
 	for _, c := range []struct {
 		dir     *node
 		name    string
@@ -590,6 +669,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	}
 	src := target.(*node).smbPath("")
 	dst := n.smbPath(name)
+	n.m.noteOwn(dst)
 	info := (&fscc.FileRenameInformation{FileName: n.tree().WirePath(dst)}).Append(nil) // FileLinkInformation has the same layout
 	tn := target.(*node)
 	_, srcDir := tn.parentDir()

@@ -164,6 +164,11 @@ func (cs *controlServer) remount(opts string) error {
 		{"dir_mode", next.DirMode == cur.DirMode},
 		{"rsize", next.Rsize == cur.Rsize},
 		{"wsize", next.Wsize == cur.Wsize},
+		{"closetimeo", next.CloseTimeo == cur.CloseTimeo},
+		{"cache_size", next.CacheSize == cur.CacheSize},
+		{"dir_cache_timeout", next.DirCacheTimeout == cur.DirCacheTimeout},
+		{"max_cached_dirs", next.MaxCachedDirs == cur.MaxCachedDirs},
+		{"notify", next.Notify == cur.Notify},
 	}
 	for _, f := range fixed {
 		if !f.same {
@@ -175,6 +180,9 @@ func (cs *controlServer) remount(opts string) error {
 	}
 	if next.AcRegMax != cur.AcRegMax {
 		cs.m.SetAttrTimeout(next.AcRegMax)
+	}
+	if next.AcDirMax != cur.AcDirMax {
+		cs.m.SetDirAttrTimeout(next.AcDirMax)
 	}
 	if next.Debug != cur.Debug {
 		if next.Debug {

@@ -251,9 +251,9 @@ func serveMount(spec, dir, opts string, foreground bool, ready func()) error {
 	cfg := gosmbfs.Config{
 		UID: o.UID, GID: o.GID, UIDSet: o.UIDSet, GIDSet: o.GIDSet, ForceUID: o.ForceUID, ForceGID: o.ForceGID,
 		FileMode: o.FileMode, DirMode: o.DirMode, NoPerm: o.NoPerm, ReadOnly: o.ReadOnly,
-		Cache: o.Cache, AttrTimeout: o.AcRegMax, Rsize: o.Rsize, Wsize: o.Wsize,
+		Cache: o.Cache, AttrTimeout: o.AcRegMax, DirAttrTimeout: o.AcDirMax, TimeoutsSet: true, Rsize: o.Rsize, Wsize: o.Wsize,
 		CacheSize: o.CacheSize, CloseTimeo: o.CloseTimeo,
-		DirCacheTimeout: o.DirCacheTimeout, MaxCachedDirs: o.MaxCachedDirs,
+		DirCacheTimeout: o.DirCacheTimeout, MaxCachedDirs: o.MaxCachedDirs, Notify: o.Notify,
 		AllowOther: os.Getuid() == 0, FsName: "//" + t.unc.Host + "/" + t.unc.Share, SubPath: t.unc.Path,
 		Debug: o.Debug && foreground, Logger: log,
 	}

@@ -61,6 +61,10 @@ type Options struct {
 	// Directory caching under directory leases.
 	DirCacheTimeout time.Duration
 	MaxCachedDirs   int
+	// Notify watches listed directories for other clients' changes.
+	Notify bool
+	// HandleTimeout is the durable-handle timeout asked of the server.
+	HandleTimeout time.Duration
 
 	// Mount behaviour passed by mount(8); recorded, handled by the helper.
 	Generic    []string // rw, ro, exec, nosuid, _netdev, nofail, ...
@@ -82,7 +86,7 @@ func Defaults() Options {
 		CloseTimeo:      1 * time.Second,
 		CacheSize:       128 << 20,
 		DirCacheTimeout: 30 * time.Second,
-		MaxCachedDirs:   2048,
+		MaxCachedDirs:   16,
 		EchoInterval:    60 * time.Second,
 		POSIX:           false,
 	}
@@ -345,6 +349,17 @@ func (o *Options) set(name, val string, hasVal bool) error {
 			return err
 		}
 		o.MaxCachedDirs = int(n)
+	case "notify", "nonotify":
+		if err := noVal(); err != nil {
+			return err
+		}
+		o.Notify = name == "notify"
+	case "handletimeout":
+		n, err := parseUint(name, val, hasVal, 0, 16*60*1000)
+		if err != nil {
+			return err
+		}
+		o.HandleTimeout = time.Duration(n) * time.Millisecond
 	case "cache_size":
 		n, err := parseSize(name, val, hasVal)
 		if err != nil {

@@ -18,9 +18,12 @@
 //
 // Rows: sequential write and read of -size MiB (read with cold caches),
 // 4 KiB random reads at queue depth 1 (fio), create+stat+unlink of 5,000
-// small files, `ls -l` of a 10,000-entry directory, untar of Go's source
-// tree, `git status` in a copy of that tree (warm: the second run), and the
-// peak resident memory of the gosmb and rclone daemons during the streams.
+// small files, `ls -l` of a 10,000-entry directory cold (the peer's first
+// look at it, right after mounting, kernel caches dropped) and warm (median
+// of the next 3), lstat of 5,000 files by name in another directory cold
+// and warm (lookup+getattr, no readdir), untar of Go's source tree, `git
+// status` in a copy of that tree (warm: the second run), and the peak
+// resident memory of the gosmb and rclone daemons during the streams.
 package main
 
 import (
@@ -39,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -105,7 +109,10 @@ var rows = []struct {
 	{"read", "sequential read, cold", "MB/s", true},
 	{"randread", "4 KiB random read, QD1", "IOPS", true},
 	{"smallfiles", "create+stat+unlink 5,000 files", "files/s", true},
-	{"ls", "ls -l, 10,000 entries", "s", false},
+	{"ls-cold", "ls -l, 10,000 entries, cold", "s", false},
+	{"ls-warm", "ls -l, 10,000 entries, warm", "s", false},
+	{"stat-cold", "stat 5,000 files, cold", "s", false},
+	{"stat-warm", "stat 5,000 files, warm", "s", false},
 	{"untar", "untar Go source tree", "files/s", true},
 	{"gitstatus", "git status, warm", "s", false},
 	{"rss", "peak daemon RSS, streams", "MiB", false},
@@ -174,10 +181,13 @@ func (b *bench) run() error {
 		}
 		b.peers = append(b.peers, p)
 		fmt.Fprintf(os.Stderr, "== %s\n", p.name)
+		// First, while the peer has seen nothing of the metadata
+		// directories: the cold rows must be its first look at them.
+		b.ls(p)
+		b.stat(p)
 		b.bulk(p)
 		b.randread(p)
 		b.smallfiles(p)
-		b.ls(p)
 		b.untar(p)
 		b.gitstatus(p)
 		if p.stop != nil {
@@ -270,16 +280,23 @@ func apiRead(ctx context.Context, sh *smb.Share, name string, buf []byte) error 
 // Peers.
 
 // setup fills a peer's backing directory with what the workloads read:
-// the random-read file, the 10,000-entry directory and the git repository.
+// the random-read file, the 10,000-entry directory for ls, the 5,000 files
+// for stat (a directory of their own, so that ls never shows them to the
+// peer first) and the git repository.
 func (b *bench) setup(backing string) error {
 	if err := copyN(filepath.Join(backing, "rand.bin"), b.src, min(b.size, 256<<20)); err != nil {
 		return err
 	}
-	dir := filepath.Join(backing, "ls10k")
-	os.MkdirAll(dir, 0o777)
-	for i := 0; i < 10000; i++ {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("entry-%05d", i)), []byte("x"), 0o644); err != nil {
-			return err
+	for _, d := range []struct {
+		dir string
+		n   int
+	}{{lsDir, lsEntries}, {statDir, statFiles}} {
+		dir := filepath.Join(backing, d.dir)
+		os.MkdirAll(dir, 0o777)
+		for i := 0; i < d.n; i++ {
+			if err := os.WriteFile(filepath.Join(dir, entryName(i)), []byte("x"), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	repo := filepath.Join(backing, "repo")
@@ -481,18 +498,94 @@ func (b *bench) smallfiles(p *peer) {
 	b.set("smallfiles", p.name, rate(n, d, err))
 }
 
-func (b *bench) ls(p *peer) {
+// The metadata directories that setup fills, and their sizes.
+const (
+	lsDir     = "ls10k"
+	lsEntries = 10000
+	statDir   = "stat5k"
+	statFiles = 5000
+	warmRuns  = 3 // the warm metadata rows report the median of these
+)
+
+func entryName(i int) string { return fmt.Sprintf("entry-%05d", i) }
+
+// coldMetadata syncs and drops the page, dentry and inode caches, so that
+// nothing the kernel holds answers for the peer. It is the first access
+// through the peer's mount that makes the row cold: ls and stat run before
+// any other workload, each in a directory of its own.
+func coldMetadata() {
+	syscall.Sync() // dirty inodes (setup's files, on local) cannot be dropped
 	dropCaches()
-	var listed int
-	d, err := timeIt(func() error {
-		out, err := exec.Command("ls", "-l", filepath.Join(p.dir, "ls10k")).Output()
-		listed = bytes.Count(out, []byte("\n")) - 1
-		return err
-	})
-	if err == nil && listed != 10000 {
-		err = fmt.Errorf("listed %d entries", listed)
+}
+
+// ls times `ls -l` of the 10,000-entry directory: the whole command, its
+// output counted and thrown away. The first run is cold, then the median
+// of warmRuns more is warm.
+func (b *bench) ls(p *peer) {
+	dir := filepath.Join(p.dir, lsDir)
+	list := func() error {
+		var lines lineCounter
+		cmd := exec.Command("ls", "-l", dir)
+		cmd.Stdout = &lines
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("ls -l: %v: %s", err, firstLine(stderr.Bytes()))
+		}
+		if n := int(lines) - 1; n != lsEntries { // less the "total" line
+			return fmt.Errorf("listed %d entries, want %d", n, lsEntries)
+		}
+		return nil
 	}
-	b.set("ls", p.name, result{v: d.Seconds(), err: err})
+	b.coldWarm("ls", p.name, list)
+}
+
+// stat times os.Lstat of 5,000 files by name (no readdir: each is a lookup
+// and a getattr), cold and then warm.
+func (b *bench) stat(p *peer) {
+	names := make([]string, statFiles)
+	for i := range names {
+		names[i] = filepath.Join(p.dir, statDir, entryName(i))
+	}
+	stat := func() error {
+		for _, name := range names {
+			st, err := os.Lstat(name)
+			if err != nil {
+				return err
+			}
+			if !st.Mode().IsRegular() || st.Size() != 1 {
+				return fmt.Errorf("%s: mode %v size %d, want a regular file of 1 byte", name, st.Mode(), st.Size())
+			}
+		}
+		return nil
+	}
+	b.coldWarm("stat", p.name, stat)
+}
+
+// coldWarm sets row+"-cold" to the time of f's first run after the caches
+// were dropped and row+"-warm" to the median of the warmRuns runs after it.
+func (b *bench) coldWarm(row, peer string, f func() error) {
+	coldMetadata()
+	d, err := timeIt(f)
+	b.set(row+"-cold", peer, result{v: d.Seconds(), err: err})
+	if err != nil {
+		b.set(row+"-warm", peer, result{err: err})
+		return
+	}
+	var warm []float64
+	for i := 0; i < warmRuns && err == nil; i++ {
+		d, err = timeIt(f)
+		warm = append(warm, d.Seconds())
+	}
+	b.set(row+"-warm", peer, medianResult(warm, err))
+}
+
+// lineCounter is an io.Writer that counts newlines and keeps nothing.
+type lineCounter int
+
+func (c *lineCounter) Write(b []byte) (int, error) {
+	*c += lineCounter(bytes.Count(b, []byte("\n")))
+	return len(b), nil
 }
 
 func (b *bench) untar(p *peer) {
