@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -366,5 +367,57 @@ func TestStalenessBoundedSlowListing(t *testing.T) {
 			t.Fatalf("a file deleted on the server right after our listing fetched the directory still shows in stat %v later (actimeo %v): entries from a slowly read listing are given the kernel for a full actimeo from when they are read, not from when they were fetched", d.Round(time.Millisecond), actimeo)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWarmListingAndStatsSendNothing: under directory leases, a second
+// `ls -l` and a second stat of every file send no request at all, and a
+// first stat of every file in a directory never listed costs a listing,
+// not a round trip per file.
+func TestWarmListingAndStatsSendNothing(t *testing.T) {
+	e := mountT(t, true, Config{})
+	const n = 500
+	for _, d := range []string{"l", "s"} {
+		os.Mkdir(e.sp(d), 0o755)
+		for i := 0; i < n; i++ {
+			os.WriteFile(e.sp(fmt.Sprintf("%s/f%03d", d, i)), []byte("x"), 0o644)
+		}
+	}
+	c := e.m.share.Conn
+	total := func() uint64 {
+		var s uint64
+		for i := range c.Stats.Requests {
+			s += c.Stats.Requests[i].Load()
+		}
+		return s
+	}
+	ls := func() {
+		out, err := exec.Command("ls", "-l", e.p("l")).Output()
+		if err != nil || bytes.Count(out, []byte("\n")) != n+1 {
+			t.Fatalf("ls -l: %v, %d lines", err, bytes.Count(out, []byte("\n")))
+		}
+	}
+	stats := func() {
+		for i := 0; i < n; i++ {
+			if st, err := os.Lstat(e.p(fmt.Sprintf("s/f%03d", i))); err != nil || st.Size() != 1 {
+				t.Fatalf("stat: %v", err)
+			}
+		}
+	}
+	before := total()
+	ls()
+	t.Logf("cold ls -l of %d entries: %d requests", n, total()-before)
+	before = total()
+	stats()
+	cold := total() - before
+	t.Logf("cold stat of %d files: %d requests", n, cold)
+	if cold > 20 {
+		t.Errorf("cold stat of %d files in a directory never listed sent %d requests: want a listing, not one per file", n, cold)
+	}
+	before = total()
+	ls()
+	stats()
+	if warm := total() - before; warm != 0 {
+		t.Errorf("warm ls -l and stat of %d entries sent %d requests, want 0", 2*n, warm)
 	}
 }

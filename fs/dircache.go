@@ -171,6 +171,30 @@ func (m *Mount) ttlIn(dir *node, isDir bool) time.Duration {
 	return m.attrTTL(isDir)
 }
 
+// listForLookups decides that a directory looked up name by name is
+// better listed and cached: once the lookups would have cost as many
+// round trips as the listing does (one QUERY_DIRECTORY returns some 600
+// entries), and at the third at least. Stat of every file in a directory
+// never listed (find -name, make) then costs a listing, not a round trip
+// per file.
+func (n *node) listForLookups() bool {
+	if !n.m.dirCaching() {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.dc != nil || n.listing {
+		return false
+	}
+	n.misses++
+	if n.misses < max(3, n.listSize/600) {
+		return false
+	}
+	n.misses = 0
+	n.listing = true
+	return true
+}
+
 // openDirCache opens the directory under an RH lease and lists it; if the
 // lease is granted the listing becomes its cache. It returns the listing.
 func (n *node) openDirCache(ctx context.Context) ([]smb.FileInfo, error) {
@@ -192,6 +216,7 @@ func (n *node) openDirCache(ctx context.Context) ([]smb.FileInfo, error) {
 		return nil, err
 	}
 	n.mu.Lock()
+	n.listSize, n.misses = len(ents), 0
 	if n.dc != nil {
 		// Relisted for attributes our own changes made stale: the
 		// fresh listing replaces the entries; the lease stays with the

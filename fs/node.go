@@ -38,6 +38,10 @@ type node struct {
 	dc       *dirCache // directories: the cache under a directory lease
 	unlinked bool
 	ownMod   time.Time // our last write or setattr (notify tells echoes apart)
+	// Directories: lookups since the last listing, the size of that
+	// listing, and whether one is under way (see listForLookups).
+	misses, listSize int
+	listing          bool
 	// known is the file as last seen under a read lease: if a new open
 	// finds it unchanged, the kernel's cached pages are still good.
 	known struct {
@@ -170,6 +174,14 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 		return n.newChild(ctx, &smb.FileInfo{Name: name}, out), 0
 	}
 	fi, known, exists := n.cached(name)
+	if !known && n.listForLookups() {
+		if _, err := n.openDirCache(ctx); err == nil {
+			fi, known, exists = n.cached(name)
+		}
+		n.mu.Lock()
+		n.listing = false
+		n.mu.Unlock()
+	}
 	if known && !exists {
 		return nil, syscall.ENOENT // the directory lease vouches: no such name
 	}
