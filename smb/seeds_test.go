@@ -117,6 +117,34 @@ func TestRecordSeeds(t *testing.T) {
 			}
 			d.Close(ctx)
 		}
+		recordNotify(ctx, t, tr, filepath.Join(fsccDir, c.name+"-notify.bin"))
 		sh.Close(ctx)
 	}
+}
+
+// recordNotify keeps a CHANGE_NOTIFY reply to a create and a rename.
+func recordNotify(ctx context.Context, t *testing.T, tr *smb.Tree, out string) {
+	d, err := tr.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close(ctx)
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := d.ChangeNotify(ctx, wire.FileNotifyChangeFileName|wire.FileNotifyChangeSize, false, 4096)
+		got <- b
+	}()
+	time.Sleep(100 * time.Millisecond)
+	name := fmt.Sprintf("n%d.txt", time.Now().UnixNano())
+	f, err := tr.Create(ctx, name, wire.CreateRequest{DesiredAccess: wire.GenericWrite, ShareAccess: wire.ShareRead | wire.ShareWrite | wire.ShareDelete, CreateDisposition: wire.FileCreate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close(ctx)
+	tr.Rename(ctx, name, name+".renamed", false, nil)
+	b := <-got
+	if len(b) == 0 {
+		t.Fatal("empty CHANGE_NOTIFY reply")
+	}
+	os.WriteFile(out, b, 0o644)
 }

@@ -242,3 +242,15 @@ func TestNetworkOpenRoundTrip(t *testing.T) {
 		t.Fatal("short buffer parsed")
 	}
 }
+
+func TestSambaNotify(t *testing.T) {
+	for name, b := range seeds(t, "-notify.bin") {
+		es, err := ParseNotify(b)
+		if err != nil || len(es) == 0 || es[0].Action != FileActionAdded || !strings.HasSuffix(es[0].Name, ".txt") {
+			t.Fatalf("%s: %+v %v", name, es, err)
+		}
+		for n := range b {
+			ParseNotify(b[:n])
+		}
+	}
+}
