@@ -159,8 +159,11 @@ func (n *node) childChanged() {
 // ttlIn is how long the kernel may keep the entry and attributes of a
 // child of dir: the directory cache timeout under a directory lease
 // (whose break invalidates them), acregmax or acdirmax otherwise.
+// Subdirectories get acdirmax under a lease too: when the cache is
+// evicted their entries are not invalidated (see notifyEntries), and
+// revalidating them is answered from the cache.
 func (m *Mount) ttlIn(dir *node, isDir bool) time.Duration {
-	if dir != nil {
+	if dir != nil && !isDir {
 		dir.mu.Lock()
 		held := dir.dc != nil
 		dir.mu.Unlock()
@@ -293,7 +296,7 @@ func (n *node) dropDirCache(notify bool) {
 		dc.timer.Stop()
 	}
 	if notify {
-		n.notifyEntries(dc)
+		n.notifyEntries(dc, false)
 	}
 	n.m.untrackLease(n)
 	n.m.dirCacheRemoved(n)
@@ -301,11 +304,17 @@ func (n *node) dropDirCache(notify bool) {
 }
 
 // notifyEntries tells the kernel to forget the entries and the children's
-// attributes it holds from the cache.
-func (n *node) notifyEntries(dc *dirCache) {
+// attributes it holds from the cache. Subdirectories keep their entries
+// (see ttlIn) unless another client may have changed them (dirsToo): the
+// kernel drops a directory entry that is some process's working
+// directory from under it.
+func (n *node) notifyEntries(dc *dirCache, dirsToo bool) {
 	n.m.attrs.forget(n.smbPath("")) // and the listing's attributes
 	n.NotifyContent(0, 0)           // its listing, if the kernel keeps one
-	for name := range dc.entries {
+	for name, e := range dc.entries {
+		if !dirsToo && e != nil && e.IsDir() {
+			continue
+		}
 		n.NotifyEntry(name)
 	}
 	for _, c := range n.Children() {
@@ -327,7 +336,7 @@ func (m *Mount) onDirBreak(n *node, b smb.Break) {
 	if dc != nil {
 		dc.timer.Stop()
 		done := make(chan struct{})
-		go func() { n.notifyEntries(dc); close(done) }()
+		go func() { n.notifyEntries(dc, true); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(200 * time.Millisecond):

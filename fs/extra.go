@@ -71,7 +71,10 @@ func (n *node) eas(ctx context.Context) ([]fscc.EA, error) {
 
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	if !strings.HasPrefix(attr, userPrefix) {
-		return 0, syscall.ENODATA
+		// security.*, system.posix_acl_*, trusted.*: not kept. Saying so
+		// (rather than "no such attribute") lets ls -l and cp stop
+		// asking for every file of the mount.
+		return 0, syscall.EOPNOTSUPP
 	}
 	eas, err := n.eas(ctx)
 	if err != nil {
