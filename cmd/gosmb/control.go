@@ -1,14 +1,19 @@
 package main
 
-// The per-mount control socket: how `mount -o remount` (and later `gosmb
-// info`/`stats`) reach a running daemon. One line in, one line out. Only
-// root and the user who owns the mount may talk to it: the daemon checks
-// the caller's credentials (SO_PEERCRED) on every connection.
+// The per-mount control socket: how `mount -o remount` and `gosmb stats`
+// (and later `gosmb info`) reach a running daemon. One line in; the answer
+// is one line ("ok" or "error: ...") for remount and ping, and for stats a
+// JSON object (see stats.go) or an error line, ended by the daemon closing
+// the connection. Only root and the user who owns the mount may talk to it:
+// the daemon checks the caller's credentials (SO_PEERCRED) on every
+// connection.
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,11 +49,13 @@ func controlDir() string {
 type controlServer struct {
 	ln    *net.UnixListener
 	path  string
+	dir   string // the mount point
 	owner int
 	t     *target
 	m     *gosmbfs.Mount
 	level zap.AtomicLevel
 	log   *zap.Logger
+	since time.Time // when the mount went live: its counters start there
 }
 
 func startControl(dir string, t *target, m *gosmbfs.Mount, level zap.AtomicLevel, log *zap.Logger) (*controlServer, error) {
@@ -63,7 +70,7 @@ func startControl(dir string, t *target, m *gosmbfs.Mount, level zap.AtomicLevel
 	}
 	// Anyone may connect; the credential check decides who is served.
 	os.Chmod(path, 0o666)
-	cs := &controlServer{ln: ln, path: path, owner: os.Getuid(), t: t, m: m, level: level, log: log}
+	cs := &controlServer{ln: ln, path: path, dir: dir, owner: os.Getuid(), t: t, m: m, level: level, log: log, since: time.Now()}
 	go cs.serve()
 	return cs, nil
 }
@@ -124,6 +131,13 @@ func (cs *controlServer) handle(c *net.UnixConn) {
 		fmt.Fprintln(c, "ok")
 	case "ping":
 		fmt.Fprintln(c, "ok")
+	case "stats":
+		b, err := json.Marshal(cs.stats())
+		if err != nil {
+			fmt.Fprintln(c, "error: "+err.Error())
+			return
+		}
+		c.Write(append(b, '\n'))
 	default:
 		fmt.Fprintf(c, "error: unknown command %q\n", cmd)
 	}
@@ -199,11 +213,11 @@ func (cs *controlServer) remount(opts string) error {
 	return nil
 }
 
-// sendControl sends one command to the mount at dir and returns its answer.
-func sendControl(dir, line string) error {
+// dialControl connects to the control socket of the mount at dir.
+func dialControl(dir string) (net.Conn, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	path := controlPath(abs)
 	if _, err := os.Stat(path); err != nil {
@@ -218,10 +232,26 @@ func sendControl(dir, line string) error {
 	}
 	c, err := net.DialTimeout("unix", path, 5*time.Second)
 	if err != nil {
-		return fmt.Errorf("%s is not a gosmb mount served by a running daemon (%v)", dir, err)
+		why := err.Error()
+		switch {
+		case errors.Is(err, syscall.ENOENT):
+			why = "no control socket " + path
+		case errors.Is(err, syscall.ECONNREFUSED):
+			why = "its daemon is gone: nothing listens on " + path
+		}
+		return nil, fmt.Errorf("%s is not a gosmb mount served by a running daemon (%s)", dir, why)
+	}
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	return c, nil
+}
+
+// sendControl sends one command to the mount at dir and returns its answer.
+func sendControl(dir, line string) error {
+	c, err := dialControl(dir)
+	if err != nil {
+		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(15 * time.Second))
 	_, werr := fmt.Fprintln(c, line)
 	reply, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil && werr != nil {
@@ -235,4 +265,33 @@ func sendControl(dir, line string) error {
 		return errors.New(strings.TrimPrefix(reply, "error: "))
 	}
 	return nil
+}
+
+// queryControl sends one command to the mount at dir and returns the whole
+// answer, read until the daemon closes the connection; an "error: " answer
+// is returned as an error.
+func queryControl(dir, line string) ([]byte, error) {
+	c, err := dialControl(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	_, werr := fmt.Fprintln(c, line)
+	reply, err := io.ReadAll(io.LimitReader(c, 1<<20))
+	if len(reply) == 0 {
+		if err == nil {
+			err = werr
+		}
+		if err == nil {
+			err = errors.New("the daemon closed the connection")
+		}
+		return nil, fmt.Errorf("no answer from the daemon of %s: %v", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer of the daemon of %s: %v", dir, err)
+	}
+	if rest, ok := bytes.CutPrefix(reply, []byte("error: ")); ok {
+		return nil, errors.New(strings.TrimSpace(string(rest)))
+	}
+	return reply, nil
 }

@@ -53,6 +53,7 @@ environment variable, in that order.`,
 			putCommand(),
 			mountCommand(),
 			umountCommand(),
+			statsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -4,6 +4,8 @@
 //
 //	go run ./test/bench [-size 1024] [-runs 3] [-only gosmb,local]
 //
+// GOSMB_BENCH_OPTS appends mount options to gosmb's (",max_cached_dirs=16").
+//
 // Peers, each in a directory of its own:
 //
 //	local     the local disk the share lives on
@@ -357,7 +359,7 @@ func (b *bench) gosmb() (*peer, error) {
 		return nil, err
 	}
 	bin, _ := filepath.Abs("bin/gosmb")
-	opts := fmt.Sprintf("port=%d,username=%s,password=%s,posix", s.Port, s.User, s.Password)
+	opts := fmt.Sprintf("port=%d,username=%s,password=%s,posix", s.Port, s.User, s.Password) + os.Getenv("GOSMB_BENCH_OPTS")
 	if out, err := exec.Command(bin, "mount", s.UNC("gosmb"), mnt, "-o", opts).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("gosmb mount: %v %s", err, out)
 	}
