@@ -319,14 +319,21 @@ func (n *node) childNode(name string) *node {
 	return cn
 }
 
-// ownRecent reports that a modification of the file may be our own.
+// ownRecent reports that a modification of the file may be our own: we
+// have it open for writing or wrote it lately. (Readers do not count: a
+// tail -f on the mount wants other clients' appends.)
 func (n *node) ownRecent() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.opens > 0 || len(n.idle) > 0 || (n.wb != nil && n.wb.Dirty()) {
+	if n.wb != nil && n.wb.Dirty() || time.Since(n.ownMod) < ownWindow {
 		return true
 	}
-	return time.Since(n.ownMod) < ownWindow
+	for _, h := range n.active {
+		if h.write {
+			return true
+		}
+	}
+	return false
 }
 
 // replayChange performs a remote change on the mount, one at a time,

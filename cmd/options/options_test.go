@@ -34,6 +34,22 @@ func TestParseCifsNames(t *testing.T) {
 	}
 }
 
+func TestCachingOptions(t *testing.T) {
+	o := Defaults()
+	if o.Notify || o.MaxCachedDirs != 1024 || o.DirCacheTimeout != 30*time.Second {
+		t.Errorf("defaults: %+v", o)
+	}
+	if err := o.Parse("notify,max_cached_dirs=16,dir_cache_timeout=0,acregmax=3,acdirmax=7,handletimeout=60000"); err != nil {
+		t.Fatal(err)
+	}
+	if !o.Notify || o.MaxCachedDirs != 16 || o.DirCacheTimeout != 0 || o.AcRegMax != 3*time.Second || o.AcDirMax != 7*time.Second || o.HandleTimeout != time.Minute {
+		t.Errorf("parsed: %+v", o)
+	}
+	if err := o.Parse("nonotify"); err != nil || o.Notify {
+		t.Errorf("nonotify: %v %v", err, o.Notify)
+	}
+}
+
 func TestUserPercentPassword(t *testing.T) {
 	o := Defaults()
 	if err := o.Parse("user=bob%secret"); err != nil {
@@ -46,15 +62,18 @@ func TestUserPercentPassword(t *testing.T) {
 
 func TestBadOptionsNameTheOption(t *testing.T) {
 	for in, name := range map[string]string{
-		"bogus=1":       "bogus",
-		"port=99999":    "port",
-		"port=":         "port",
-		"vers=1.0":      "vers",
-		"vers=9":        "vers",
-		"file_mode=999": "file_mode",
-		"cache=maybe":   "cache",
-		"seal=yes":      "seal",
-		"uid=-1":        "uid",
+		"bogus=1":           "bogus",
+		"port=99999":        "port",
+		"port=":             "port",
+		"vers=1.0":          "vers",
+		"vers=9":            "vers",
+		"file_mode=999":     "file_mode",
+		"cache=maybe":       "cache",
+		"seal=yes":          "seal",
+		"uid=-1":            "uid",
+		"notify=1":          "notify",
+		"max_cached_dirs=0": "max_cached_dirs",
+		"handletimeout=x":   "handletimeout",
 	} {
 		o := Defaults()
 		err := o.Parse(in)
