@@ -86,7 +86,7 @@ func Defaults() Options {
 		CloseTimeo:      1 * time.Second,
 		CacheSize:       128 << 20,
 		DirCacheTimeout: 30 * time.Second,
-		MaxCachedDirs:   1024,
+		MaxCachedDirs:   4096,
 		EchoInterval:    60 * time.Second,
 		POSIX:           false,
 	}

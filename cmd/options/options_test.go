@@ -36,7 +36,7 @@ func TestParseCifsNames(t *testing.T) {
 
 func TestCachingOptions(t *testing.T) {
 	o := Defaults()
-	if o.Notify || o.MaxCachedDirs != 1024 || o.DirCacheTimeout != 30*time.Second {
+	if o.Notify || o.MaxCachedDirs != 4096 || o.DirCacheTimeout != 30*time.Second {
 		t.Errorf("defaults: %+v", o)
 	}
 	if err := o.Parse("notify,max_cached_dirs=16,dir_cache_timeout=0,acregmax=3,acdirmax=7,handletimeout=60000"); err != nil {
