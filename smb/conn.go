@@ -123,6 +123,21 @@ type Conn struct {
 	Stats        Stats
 }
 
+// Parked returns how many requests the server has answered with an
+// interim response and not yet completed (CHANGE_NOTIFY watches, blocking
+// locks): each is in its queue, so a change made now reaches a watch.
+func (c *Conn) Parked() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, cl := range c.pending {
+		if cl.asyncID != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Stats counts a connection's traffic; fields are read with atomic loads.
 type Stats struct {
 	Requests  [wire.NumCommands]atomic.Uint64
