@@ -45,6 +45,7 @@ type smbStats struct {
 	Cancels       uint64            `json:"cancels"`        // CANCELs sent for requests given up (not in Requests)
 	Breaks        uint64            `json:"breaks"`         // lease and oplock break notifications received
 	Violations    uint64            `json:"violations"`     // server messages dropped as invalid
+	Parked        int               `json:"parked"`         // requests queued on the server now (notify watches)
 }
 
 // mountStats are the file system's own counters, fs.Stats.
@@ -76,6 +77,7 @@ func (cs *controlServer) stats() statsReport {
 			Cancels:       conn.Stats.Cancels.Load(),
 			Breaks:        conn.Stats.Breaks.Load(),
 			Violations:    conn.Stats.Violations.Load(),
+			Parked:        conn.Parked(),
 		},
 	}
 	for i := range wire.NumCommands {
@@ -129,6 +131,8 @@ SMB requests, on the mount's connection to the server:
            a file this mount caches).
   invalid: server messages dropped as invalid (unknown message id, bad
            signature); anything but 0 is worth a bug report.
+  parked:  requests the server has queued and not answered yet: with
+           notify, one per watched directory.
   Commands never sent are not listed; --json lists all of them.
 
 Mount (the file system above the connection):
@@ -145,7 +149,7 @@ Mount (the file system above the connection):
 --json prints the same as one JSON object: mountpoint, share, server,
 dialect, since, smb.requests and smb.failures (command name to count),
 smb.bytes_sent, smb.bytes_received, smb.cancels, smb.breaks,
-smb.violations, and mount.opens, mount.reused_opens, mount.lease_breaks,
+smb.violations, smb.parked, and mount.opens, mount.reused_opens, mount.lease_breaks,
 mount.read_bytes, mount.write_bytes, mount.dirty_bytes,
 mount.dirty_peak_bytes.`,
 		Action: func(c *cli.Context) error {
@@ -221,7 +225,7 @@ func writeStats(w io.Writer, r *statsReport, now time.Time) error {
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "bytes sent %s, received %s\n", bytesString(r.SMB.BytesSent), bytesString(r.SMB.BytesReceived))
-	fmt.Fprintf(&b, "cancels %d, breaks %d, invalid %d\n\n", r.SMB.Cancels, r.SMB.Breaks, r.SMB.Violations)
+	fmt.Fprintf(&b, "cancels %d, breaks %d, invalid %d, parked %d\n\n", r.SMB.Cancels, r.SMB.Breaks, r.SMB.Violations, r.SMB.Parked)
 
 	b.WriteString("Mount\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gosmb/gosmb/test/harness"
 )
@@ -21,6 +22,7 @@ type mountStats struct {
 		Failures  map[string]uint64 `json:"failures"`
 		BytesSent uint64            `json:"bytes_sent"`
 		BytesRecv uint64            `json:"bytes_received"`
+		Parked    int               `json:"parked"`
 	} `json:"smb"`
 	Mount struct {
 		Opens      uint64 `json:"opens"`
@@ -132,5 +134,32 @@ func TestStats(t *testing.T) {
 	out, err = run(t, gosmbBin, "stats", dir)
 	if err == nil || !strings.Contains(out, dir+" is not a gosmb mount") || strings.Count(strings.TrimSpace(out), "\n") > 0 {
 		t.Fatalf("stats after unmount: %v %q", err, out)
+	}
+}
+
+// TestNotifyOption: mount(8) with -o notify watches the root at once
+// (a CHANGE_NOTIFY queued on the server); without it nothing is queued.
+func TestNotifyOption(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	for _, o := range []struct {
+		opt    string
+		parked int
+	}{{",notify", 1}, {"", 0}} {
+		dir := mountpoint(t)
+		unmount(t, dir)
+		if out, err := run(t, "mount", "-t", "gosmb", s.UNC("share"), dir, "-o", opts(s)+o.opt); err != nil {
+			t.Fatalf("mount%s: %v\n%s", o.opt, err, out)
+		}
+		var st mountStats
+		for i := 0; i < 100; i++ {
+			if st = readStats(t, "--json", dir); st.SMB.Parked == o.parked && st.SMB.Requests["CHANGE_NOTIFY"] == uint64(o.parked) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if st.SMB.Parked != o.parked || st.SMB.Requests["CHANGE_NOTIFY"] != uint64(o.parked) {
+			t.Errorf("mount%s: %d parked, %d CHANGE_NOTIFY, want %d", o.opt, st.SMB.Parked, st.SMB.Requests["CHANGE_NOTIFY"], o.parked)
+		}
+		unmount(t, dir)
 	}
 }
