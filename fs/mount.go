@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -138,7 +139,6 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 		cfg.CacheSize = DefaultCacheSize
 	}
 	m := &Mount{share: share, cfg: cfg, log: log, dir: mountpoint, leases: make(map[smb.LeaseKey]*node)}
-	m.attrs.entries = make(map[string]cachedAttr)
 	m.budget = cache.NewBudget(cfg.CacheSize)
 	m.wchunk = writeChunk(cfg.Wsize, share.Conn.MaxWrite())
 	m.rchunk = min(writeChunk(cfg.Rsize, share.Conn.MaxRead()), 2<<20)
@@ -229,10 +229,13 @@ func (m *Mount) smbPath(rel string) string {
 }
 
 // attrCache keeps the attributes a listing returned for AttrTimeout, so the
-// LOOKUPs that follow a READDIRPLUS need no round trip.
+// LOOKUPs that follow a READDIRPLUS need no round trip. Entries are kept
+// by directory: forgetting a path (every create, open and unlink does)
+// must not walk every entry of every listing.
 type attrCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedAttr
+	mu   sync.Mutex
+	dirs map[string]map[string]cachedAttr // directory → name → attributes
+	n    int
 }
 
 type cachedAttr struct {
@@ -244,22 +247,33 @@ func (c *attrCache) put(p string, fi smb.FileInfo, ttl time.Duration) {
 	if ttl <= 0 {
 		return
 	}
+	dir, name := path.Split(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.entries) > 100000 {
-		c.entries = make(map[string]cachedAttr)
+	if c.n > 100000 || c.dirs == nil {
+		c.dirs, c.n = make(map[string]map[string]cachedAttr), 0
 	}
-	c.entries[p] = cachedAttr{fi, time.Now().Add(ttl)}
+	d := c.dirs[dir]
+	if d == nil {
+		d = make(map[string]cachedAttr)
+		c.dirs[dir] = d
+	}
+	d[name] = cachedAttr{fi, time.Now().Add(ttl)}
+	c.n++
 }
 
 // get returns p's attributes and how long they stay good.
 func (c *attrCache) get(p string) (smb.FileInfo, time.Duration, bool) {
+	dir, name := path.Split(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[p]
+	e, ok := c.dirs[dir][name]
+	if !ok {
+		return smb.FileInfo{}, 0, false
+	}
 	left := time.Until(e.expires)
-	if !ok || left <= 0 {
-		delete(c.entries, p)
+	if left <= 0 {
+		delete(c.dirs[dir], name)
 		return smb.FileInfo{}, 0, false
 	}
 	return e.fi, left, true
@@ -267,13 +281,18 @@ func (c *attrCache) get(p string) (smb.FileInfo, time.Duration, bool) {
 
 // forget drops p, and everything under it, after a change.
 func (c *attrCache) forget(p string) {
+	dir, name := path.Split(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.entries, p)
+	if p == "" || p == "." || p == "/" { // the root: everything is below it
+		c.dirs, c.n = nil, 0
+		return
+	}
+	delete(c.dirs[dir], name)
 	prefix := p + "/"
-	for k := range c.entries {
-		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
-			delete(c.entries, k)
+	for k := range c.dirs {
+		if k == prefix || strings.HasPrefix(k, prefix) {
+			delete(c.dirs, k)
 		}
 	}
 }
@@ -327,8 +346,9 @@ func (m *Mount) fillAttr(fi *smb.FileInfo, out *fuse.Attr) {
 
 // drop forgets p only (after a write: its children are unaffected).
 func (c *attrCache) drop(p string) {
+	dir, name := path.Split(p)
 	c.mu.Lock()
-	delete(c.entries, p)
+	delete(c.dirs[dir], name)
 	c.mu.Unlock()
 }
 
