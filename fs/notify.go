@@ -69,6 +69,20 @@ type watches struct {
 type watch struct {
 	cancel context.CancelFunc
 	used   time.Time
+	f      *smb.File // under watches.mu, once open
+	once   sync.Once
+}
+
+// stop ends a watch and closes its handle before returning, so that the
+// directory can be removed or renamed right after.
+func (x *watch) stop(w *watches) {
+	x.cancel()
+	w.mu.Lock()
+	f := x.f
+	w.mu.Unlock()
+	if f != nil {
+		x.once.Do(func() { f.Close(context.Background()) })
+	}
 }
 
 // watch starts watching a directory the kernel lists (notify= only). The
@@ -100,13 +114,14 @@ func (m *Mount) watch(n *node) {
 			}
 		}
 		if victim != nil {
-			w.dirs[victim].cancel()
+			go w.dirs[victim].stop(w)
 			delete(w.dirs, victim)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w.dirs[n] = &watch{cancel: cancel, used: time.Now()}
-	go m.runWatch(ctx, n)
+	x := &watch{cancel: cancel, used: time.Now()}
+	w.dirs[n] = x
+	go m.runWatch(ctx, n, x)
 }
 
 // unwatch stops the watches at and below a directory: their handles
@@ -117,12 +132,16 @@ func (m *Mount) unwatch(n *node) {
 	}
 	w := &m.watches
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	var stop []*watch
 	for d, x := range w.dirs {
 		if d == n || isBelow(d, n) {
-			x.cancel()
+			stop = append(stop, x)
 			delete(w.dirs, d)
 		}
+	}
+	w.mu.Unlock()
+	for _, x := range stop {
+		x.stop(w)
 	}
 }
 
@@ -130,11 +149,12 @@ func (m *Mount) unwatch(n *node) {
 func (m *Mount) unwatchAll() {
 	w := &m.watches
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.closed = true
-	for d, x := range w.dirs {
-		x.cancel()
-		delete(w.dirs, d)
+	dirs := w.dirs
+	w.dirs = nil
+	w.mu.Unlock()
+	for _, x := range dirs {
+		x.stop(w)
 	}
 }
 
@@ -149,13 +169,15 @@ func isBelow(d, dir *node) bool {
 	return false
 }
 
-func (m *Mount) runWatch(ctx context.Context, n *node) {
+func (m *Mount) runWatch(ctx context.Context, n *node, x *watch) {
+	w := &m.watches
 	defer func() {
-		m.watches.mu.Lock()
-		if x := m.watches.dirs[n]; x != nil && ctx.Err() == nil {
-			delete(m.watches.dirs, n)
+		w.mu.Lock()
+		if w.dirs[n] == x {
+			delete(w.dirs, n) // ended on its own: a later listing starts another
 		}
-		m.watches.mu.Unlock()
+		w.mu.Unlock()
+		x.cancel()
 	}()
 	f, err := n.tree().Create(ctx, n.smbPath(""), wire.CreateRequest{
 		DesiredAccess:     wire.FileListDirectory | wire.FileReadAttributes | wire.Synchronize,
@@ -167,7 +189,13 @@ func (m *Mount) runWatch(ctx context.Context, n *node) {
 		m.log.Debug("notify: watch not started", zap.String("path", n.rel()), zap.Error(err))
 		return
 	}
-	defer f.Close(context.Background())
+	w.mu.Lock()
+	x.f = f
+	w.mu.Unlock()
+	defer x.once.Do(func() { f.Close(context.Background()) })
+	if ctx.Err() != nil {
+		return // stopped while opening
+	}
 	for {
 		buf, err := f.ChangeNotify(ctx, notifyFilter, false, notifyBuffer)
 		if err != nil {
