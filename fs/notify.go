@@ -59,7 +59,7 @@ type replayOp struct {
 
 type watches struct {
 	mu     sync.Mutex
-	dirs   map[*node]*watch
+	dirs   map[uint64]*watch    // by the directory's inode number
 	own    map[string]time.Time // paths we changed, and when: their echoes
 	replay *replayOp            // under mu
 	one    sync.Mutex
@@ -69,8 +69,11 @@ type watches struct {
 type watch struct {
 	cancel context.CancelFunc
 	used   time.Time
-	f      *smb.File // under watches.mu, once open
-	once   sync.Once
+	// n is the directory's inode as the kernel last listed it: the kernel
+	// may forget an inode and look the directory up again as a new one.
+	n    *node
+	f    *smb.File // under watches.mu, once open
+	once sync.Once
 }
 
 // stop ends a watch and closes its handle before returning, so that the
@@ -99,29 +102,37 @@ func (m *Mount) watch(n *node) {
 		return
 	}
 	if w.dirs == nil {
-		w.dirs = make(map[*node]*watch)
+		w.dirs = make(map[uint64]*watch)
 	}
-	if cur := w.dirs[n]; cur != nil {
-		cur.used = time.Now()
+	key := n.StableAttr().Ino
+	if cur := w.dirs[key]; cur != nil {
+		cur.used, cur.n = time.Now(), n
 		return
 	}
 	if len(w.dirs) >= m.maxCachedDirs {
-		var victim *node
-		var oldest time.Time
-		for d, x := range w.dirs {
-			if d != m.rootNode && (victim == nil || x.used.Before(oldest)) {
-				victim, oldest = d, x.used
+		var victim uint64
+		var oldest *watch
+		for k, x := range w.dirs {
+			if x.n != m.rootNode && (oldest == nil || x.used.Before(oldest.used)) {
+				victim, oldest = k, x
 			}
 		}
-		if victim != nil {
-			go w.dirs[victim].stop(w)
+		if oldest != nil {
+			go oldest.stop(w)
 			delete(w.dirs, victim)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	x := &watch{cancel: cancel, used: time.Now()}
-	w.dirs[n] = x
-	go m.runWatch(ctx, n, x)
+	x := &watch{cancel: cancel, used: time.Now(), n: n}
+	w.dirs[key] = x
+	go m.runWatch(ctx, key, x)
+}
+
+// node returns the watched directory's current inode.
+func (x *watch) node(w *watches) *node {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return x.n
 }
 
 // unwatch stops the watches at and below a directory: their handles
@@ -133,10 +144,10 @@ func (m *Mount) unwatch(n *node) {
 	w := &m.watches
 	w.mu.Lock()
 	var stop []*watch
-	for d, x := range w.dirs {
-		if d == n || isBelow(d, n) {
+	for k, x := range w.dirs {
+		if k == n.StableAttr().Ino || isBelow(x.n, n) {
 			stop = append(stop, x)
-			delete(w.dirs, d)
+			delete(w.dirs, k)
 		}
 	}
 	w.mu.Unlock()
@@ -169,12 +180,13 @@ func isBelow(d, dir *node) bool {
 	return false
 }
 
-func (m *Mount) runWatch(ctx context.Context, n *node, x *watch) {
+func (m *Mount) runWatch(ctx context.Context, key uint64, x *watch) {
 	w := &m.watches
+	n := x.node(w)
 	defer func() {
 		w.mu.Lock()
-		if w.dirs[n] == x {
-			delete(w.dirs, n) // ended on its own: a later listing starts another
+		if w.dirs[key] == x {
+			delete(w.dirs, key) // ended on its own: a later listing starts another
 		}
 		w.mu.Unlock()
 		x.cancel()
@@ -204,6 +216,7 @@ func (m *Mount) runWatch(ctx context.Context, n *node, x *watch) {
 			}
 			return
 		}
+		n = x.node(w)
 		if buf == nil {
 			m.rescan(n) // more changes than the buffer holds
 			continue
@@ -253,6 +266,10 @@ func (m *Mount) notified(ctx context.Context, dir *node, es []fscc.NotifyEntry) 
 			}
 			m.replayChange(dir, e.Name, replayAdd, fi)
 		case fscc.FileActionRemoved, fscc.FileActionRenamedOldName:
+			if child == nil {
+				dir.cacheDel(e.Name)
+				continue // the kernel has no such name (or a server's temporary one)
+			}
 			if _, err := dir.tree().Stat(ctx, p); err == nil {
 				continue // there again
 			}
@@ -418,7 +435,7 @@ func (m *Mount) replaying(ctx context.Context, dir *node, name string, kind repl
 	m.watches.mu.Lock()
 	op := m.watches.replay
 	m.watches.mu.Unlock()
-	if op == nil || op.dir != dir || op.name != name || op.kind != kind {
+	if op == nil || op.name != name || op.kind != kind || op.dir.StableAttr().Ino != dir.StableAttr().Ino {
 		return nil
 	}
 	if c, ok := fuse.FromContext(ctx); !ok || c.Pid != uint32(op.tid) {

@@ -153,6 +153,24 @@ func TestNotifyRaisesInotifyEvents(t *testing.T) {
 	if _, err := os.Stat(w.p("d/mine")); !os.IsNotExist(err) {
 		t.Fatalf("other client still sees our removed file: %v", err)
 	}
+
+	// Watched directories can be renamed and removed here: the watch's
+	// handle goes first.
+	os.Mkdir(r.p("d/sub2"), 0o755)
+	os.ReadDir(r.p("d/sub2"))
+	if err := os.Rename(r.p("d"), r.p("e")); err != nil {
+		t.Fatalf("rename of a watched directory: %v", err)
+	}
+	os.ReadDir(r.p("e"))
+	if err := os.RemoveAll(r.p("e")); err != nil {
+		t.Fatalf("removal of a watched directory: %v", err)
+	}
+	if err := os.Mkdir(r.p("e"), 0o755); err != nil {
+		t.Fatalf("mkdir where a watched directory was: %v", err)
+	}
+	if _, err := os.Stat(w.sp("e/old")); !os.IsNotExist(err) {
+		t.Fatalf("server: %v", err)
+	}
 }
 
 // TestMknodRegular: mknod(2) of a regular file creates it; other types are
