@@ -3,6 +3,7 @@ package fs
 import (
 	"bytes"
 	"fmt"
+	iofs "io/fs"
 	"os"
 	"os/exec"
 	"os/user"
@@ -420,4 +421,94 @@ func TestWarmListingAndStatsSendNothing(t *testing.T) {
 	if warm := total() - before; warm != 0 {
 		t.Errorf("warm ls -l and stat of %d entries sent %d requests, want 0", 2*n, warm)
 	}
+}
+
+// TestKernelKeepsListingsAndAbsentNames: under directory leases the kernel
+// opens directories by itself and keeps their listings and absent names,
+// so walking a tree again the way git status does (list every directory,
+// stat every file, look for a .gitignore in each) reaches neither the
+// daemon nor the server, also once acdirmax has passed. Another client's
+// create of a name we found absent, or of a file in a listed directory,
+// is still seen at the next walk.
+func TestKernelKeepsListingsAndAbsentNames(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	r := mountOn(t, s, true, Config{AttrTimeout: time.Second, DirAttrTimeout: time.Second})
+	w := mountOn(t, s, true, Config{})
+	for i := 0; i < 4; i++ { // on the server's disk: no client holds anything
+		if err := os.MkdirAll(r.sp(fmt.Sprintf("t/d%d/e", i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < 10; j++ {
+			os.WriteFile(r.sp(fmt.Sprintf("t/d%d/f%d", i, j)), []byte("x"), 0o644)
+			os.WriteFile(r.sp(fmt.Sprintf("t/d%d/e/g%d", i, j)), []byte("x"), 0o644)
+		}
+	}
+	filepath.WalkDir(r.sp("t"), func(p string, d iofs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			err = os.Chmod(p, 0o777) // the other client creates in them
+		}
+		return err
+	})
+	os.ReadDir(r.dir) // the mount's root is cached too, as a repository's parent is
+	walk := func() (files, ignores int) {
+		t.Helper()
+		err := filepath.WalkDir(r.p("t"), func(p string, d iofs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if _, err := os.Lstat(filepath.Join(p, ".gitignore")); err == nil {
+					ignores++
+				} else if !os.IsNotExist(err) {
+					return err
+				}
+				return nil
+			}
+			if _, err := os.Lstat(p); err != nil {
+				return err
+			}
+			files++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files, ignores
+	}
+	c := r.m.share.Conn
+	requests := func() (n uint64) {
+		for i := range c.Stats.Requests {
+			n += c.Stats.Requests[i].Load()
+		}
+		return n
+	}
+	for i := 0; i < 2; i++ { // the first looks for .gitignore before listing
+		if f, ig := walk(); f != 80 || ig != 0 {
+			t.Fatalf("first walk: %d files, %d .gitignore; want 80, 0", f, ig)
+		}
+	}
+	for _, pause := range []time.Duration{0, 1500 * time.Millisecond} {
+		time.Sleep(pause) // past acdirmax: the kernel asks only for directories' attributes
+		before, st := requests(), r.m.Stats()
+		if f, ig := walk(); f != 80 || ig != 0 {
+			t.Fatalf("walk again: %d files, %d .gitignore; want 80, 0", f, ig)
+		}
+		after := r.m.Stats()
+		if n := requests() - before; n != 0 || after.Lookups != st.Lookups || after.Listings != st.Listings {
+			t.Errorf("walking again after %v: %d SMB requests, %d lookups and %d listings reached the daemon; want none",
+				pause, n, after.Lookups-st.Lookups, after.Listings-st.Listings)
+		}
+	}
+	start := time.Now()
+	if err := os.WriteFile(w.p("t/d1/.gitignore"), []byte("*.o\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.p("t/d2/e/new"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := waitSeen(t, "create of an absent name and of a file in a listed directory", start, 2*time.Second, func() bool {
+		f, ig := walk()
+		return f == 82 && ig == 1 // .gitignore is a file too
+	})
+	t.Logf("seen after %v", d.Round(time.Millisecond))
 }

@@ -26,6 +26,7 @@ import (
 type dirCache struct {
 	f       *smb.File                // the open that holds the lease
 	entries map[string]*smb.FileInfo // nil: the name exists, attributes unknown
+	absent  map[string]struct{}      // names the kernel keeps as absent (vouchAbsent)
 	used    time.Time
 	timer   *time.Timer
 }
@@ -127,7 +128,32 @@ func (n *node) cacheSet(name string, fi *smb.FileInfo) {
 			fi = &c
 		}
 		n.dc.entries[name] = fi
+		delete(n.dc.absent, name)
 	}
+}
+
+// maxAbsent bounds the absent names a directory cache vouches for.
+const maxAbsent = 4096
+
+// vouchAbsent reports whether the kernel may keep name as absent for the
+// cache's timeout: the lease will break before another client creates it,
+// and the break then makes the kernel forget it (notifyEntries).
+func (n *node) vouchAbsent(name string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.dc == nil {
+		return false
+	}
+	if _, ok := n.dc.absent[name]; !ok {
+		if len(n.dc.absent) >= maxAbsent {
+			return false
+		}
+		if n.dc.absent == nil {
+			n.dc.absent = map[string]struct{}{}
+		}
+		n.dc.absent[name] = struct{}{}
+	}
+	return true
 }
 
 func (n *node) cacheDel(name string) {
@@ -156,22 +182,32 @@ func (n *node) childChanged() {
 	}
 }
 
-// ttlIn is how long the kernel may keep the entry and attributes of a
-// child of dir: the directory cache timeout under a directory lease
-// (whose break invalidates them), acregmax or acdirmax otherwise.
-// Subdirectories get acdirmax under a lease too: when the cache is
-// evicted their entries are not invalidated (see notifyEntries), and
-// revalidating them is answered from the cache.
-func (m *Mount) ttlIn(dir *node, isDir bool) time.Duration {
-	if dir != nil && !isDir {
-		dir.mu.Lock()
-		held := dir.dc != nil
-		dir.mu.Unlock()
-		if held {
-			return m.dirTimeout
-		}
+// ttlIn is how long the kernel may keep the entry and the attributes of
+// child (nil if not yet known), a child of dir: the directory cache timeout
+// under dir's lease, whose break invalidates them, acregmax or acdirmax
+// otherwise. A subdirectory's attributes (its mtime, which tells the
+// kernel whether the listing it keeps still holds) change with its own
+// contents, which dir's lease does not cover: they get the long timeout
+// only while the subdirectory holds a lease of its own, and are
+// invalidated when it lets that lease go (dirCacheTick). A subdirectory's
+// entry is not invalidated when dir's cache is evicted (see
+// notifyEntries), so after an eviction another client's rename of it may
+// go unseen for up to dir_cache_timeout.
+func (m *Mount) ttlIn(dir, child *node, isDir bool) (entry, attr time.Duration) {
+	if dir == nil || !dir.holdsDirCache() {
+		t := m.attrTTL(isDir)
+		return t, t
 	}
-	return m.attrTTL(isDir)
+	if isDir && (child == nil || !child.holdsDirCache()) {
+		return m.dirTimeout, m.attrTTL(true)
+	}
+	return m.dirTimeout, m.dirTimeout
+}
+
+func (n *node) holdsDirCache() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.dc != nil
 }
 
 // listForLookups decides that a directory looked up name by name is
@@ -278,6 +314,7 @@ func (n *node) dirCacheTick() {
 	}
 	n.mu.Unlock()
 	n.dropDirCache(false)
+	n.NotifyContent(-1, 0) // its attributes had the lease's timeout (ttlIn)
 }
 
 // dropDirCache ends the directory's cache and closes its handle. With
@@ -315,6 +352,9 @@ func (n *node) notifyEntries(dc *dirCache, dirsToo bool) {
 		if !dirsToo && e != nil && e.IsDir() {
 			continue
 		}
+		n.NotifyEntry(name)
+	}
+	for name := range dc.absent {
 		n.NotifyEntry(name)
 	}
 	for _, c := range n.Children() {

@@ -177,7 +177,23 @@ func MountShare(mountpoint string, share *smb.Share, cfg Config) (*Mount, error)
 	if cfg.ReadOnly {
 		opts.MountOptions.Options = append(opts.MountOptions.Options, "ro")
 	}
-	srv, err := gofs.Mount(mountpoint, root, opts)
+	var raw fuse.RawFileSystem = gofs.NewNodeFS(root, opts)
+	var noOpen *noOpendir
+	if m.dirCaching() {
+		// Directories are opened by the kernel alone, and their listings
+		// kept there; see noOpendir.
+		noOpen = newNoOpendir(raw)
+		raw = noOpen
+		opts.MountOptions.ExtraCapabilities |= fuse.CAP_NO_OPENDIR_SUPPORT
+	}
+	srv, err := fuse.NewServer(raw, mountpoint, &opts.MountOptions)
+	if err == nil {
+		if noOpen != nil {
+			noOpen.srv = srv
+		}
+		go srv.Serve()
+		err = srv.WaitMount()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mounting %s on %s: %w", cfg.FsName, mountpoint, err)
 	}
@@ -355,6 +371,7 @@ func (c *attrCache) drop(p string) {
 // counters are the mount's statistics.
 type counters struct {
 	opens, reusedOpens, breaks, readBytes, writeBytes atomic.Uint64
+	lookups, listings                                 atomic.Uint64
 }
 
 // Stats is a snapshot of a mount's counters.
@@ -366,6 +383,8 @@ type Stats struct {
 	WriteBytes  uint64
 	DirtyBytes  int64 // buffered writes not yet on the server
 	DirtyPeak   int64
+	Lookups     uint64 // names the kernel asked the daemon for
+	Listings    uint64 // directory listings the kernel asked the daemon for
 }
 
 // Stats returns the mount's counters.
@@ -374,5 +393,6 @@ func (m *Mount) Stats() Stats {
 		Opens: m.stats.opens.Load(), ReusedOpens: m.stats.reusedOpens.Load(), Breaks: m.stats.breaks.Load(),
 		ReadBytes: m.stats.readBytes.Load(), WriteBytes: m.stats.writeBytes.Load(),
 		DirtyBytes: m.budget.Used(), DirtyPeak: m.budget.Peak(),
+		Lookups: m.stats.lookups.Load(), Listings: m.stats.listings.Load(),
 	}
 }

@@ -123,9 +123,9 @@ func (n *node) newChildNode(ctx context.Context, child *node, fi *smb.FileInfo, 
 	cn.remember(fi)
 	cn.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
-	ttl := n.m.ttlIn(n, fi.IsDir())
-	out.SetEntryTimeout(ttl)
-	out.SetAttrTimeout(ttl)
+	entry, attr := n.m.ttlIn(n, cn, fi.IsDir())
+	out.SetEntryTimeout(entry)
+	out.SetAttrTimeout(attr)
 	return inode
 }
 
@@ -158,6 +158,7 @@ func (n *node) withDirtySize(fi *smb.FileInfo) {
 }
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	n.m.stats.lookups.Add(1)
 	if n.m.replaying(ctx, n, name, replayAdd) != nil {
 		return nil, syscall.ENOENT // so that the replay's mknod or mkdir follows
 	}
@@ -182,8 +183,11 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 		n.listing = false
 		n.mu.Unlock()
 	}
-	if known && !exists {
-		return nil, syscall.ENOENT // the directory lease vouches: no such name
+	if known && !exists { // the directory lease vouches: no such name
+		if n.vouchAbsent(name) {
+			out.SetEntryTimeout(n.m.dirTimeout) // see noOpendir.Lookup
+		}
+		return nil, syscall.ENOENT
 	}
 	left := time.Duration(-1)
 	if !known {
@@ -196,9 +200,9 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 		}
 	}
 	inode := n.newChild(ctx, fi, out)
-	if ttl := n.m.ttlIn(n, fi.IsDir()); left >= 0 && left < ttl {
-		out.SetEntryTimeout(left)
-		out.SetAttrTimeout(left)
+	if left >= 0 { // attributes from a listing: no longer than it holds
+		out.SetEntryTimeout(min(out.EntryTimeout(), left))
+		out.SetAttrTimeout(min(out.AttrTimeout(), left))
 	}
 	return inode, 0
 }
@@ -225,7 +229,7 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	n.remember(fi)
 	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
-	ttl := n.m.ttlIn(dir, n.IsDir())
+	_, ttl := n.m.ttlIn(dir, n, n.IsDir())
 	if left >= 0 && left < ttl {
 		ttl = left
 	}
@@ -234,6 +238,7 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 }
 
 func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	n.m.stats.listings.Add(1)
 	n.m.watch(n)
 	if ds, ok := n.readdirCached(); ok {
 		return ds, 0

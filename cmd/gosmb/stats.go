@@ -57,6 +57,8 @@ type mountStats struct {
 	WriteBytes     uint64 `json:"write_bytes"`      // bytes written through the mount
 	DirtyBytes     int64  `json:"dirty_bytes"`      // written but not yet on the server, now
 	DirtyPeakBytes int64  `json:"dirty_peak_bytes"` // the most ever waiting at once (bounded by cache_size=)
+	Lookups        uint64 `json:"lookups"`          // names the kernel asked the daemon for
+	Listings       uint64 `json:"listings"`         // directory listings the kernel asked the daemon for
 }
 
 // stats snapshots the mount's counters. Each counter is read atomically;
@@ -90,6 +92,7 @@ func (cs *controlServer) stats() statsReport {
 		Opens: s.Opens, ReusedOpens: s.ReusedOpens, LeaseBreaks: s.Breaks,
 		ReadBytes: s.ReadBytes, WriteBytes: s.WriteBytes,
 		DirtyBytes: s.DirtyBytes, DirtyPeakBytes: s.DirtyPeak,
+		Lookups: s.Lookups, Listings: s.Listings,
 	}
 	return r
 }
@@ -145,13 +148,17 @@ Mount (the file system above the connection):
                  or not.
   dirty          bytes written but not yet sent to the server, now and at
                  most (the peak is bounded by cache_size=).
+  lookups        names the kernel asked the daemon for (it keeps the
+                 answers, absent names too, while a directory lease holds).
+  listings       directory listings the kernel asked the daemon for (it
+                 keeps a listing until the directory changes).
 
 --json prints the same as one JSON object: mountpoint, share, server,
 dialect, since, smb.requests and smb.failures (command name to count),
 smb.bytes_sent, smb.bytes_received, smb.cancels, smb.breaks,
 smb.violations, smb.parked, and mount.opens, mount.reused_opens, mount.lease_breaks,
 mount.read_bytes, mount.write_bytes, mount.dirty_bytes,
-mount.dirty_peak_bytes.`,
+mount.dirty_peak_bytes, mount.lookups, mount.listings.`,
 		Action: func(c *cli.Context) error {
 			asJSON := c.Bool("json")
 			var dirs []string
@@ -235,6 +242,8 @@ func writeStats(w io.Writer, r *statsReport, now time.Time) error {
 	fmt.Fprintf(tw, "  read\t%s\n", bytesString(r.Mount.ReadBytes))
 	fmt.Fprintf(tw, "  written\t%s\n", bytesString(r.Mount.WriteBytes))
 	fmt.Fprintf(tw, "  dirty\t%s now, peak %s\n", bytesString(uint64(max(r.Mount.DirtyBytes, 0))), bytesString(uint64(max(r.Mount.DirtyPeakBytes, 0))))
+	fmt.Fprintf(tw, "  lookups\t%d\n", r.Mount.Lookups)
+	fmt.Fprintf(tw, "  listings\t%d\n", r.Mount.Listings)
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())
 	return err
