@@ -34,7 +34,12 @@ func mountT(t *testing.T, posix bool, cfg Config) *env {
 	return mountOn(t, harness.StartSamba(t, harness.Config{}), posix, cfg)
 }
 
-// mountOn mounts the share of s over a connection of its own.
+// mountOn mounts the share of s over a connection of its own, served by
+// this test process. Never start a program with its working directory on
+// such a mount (exec.Cmd.Dir): Go forks with vfork, and the child's chdir
+// into the mount waits for this process, whose garbage collector may be
+// waiting for the forking thread: the test hangs. Use "cd DIR && ..." in
+// a shell instead.
 func mountOn(t *testing.T, s *harness.Samba, posix bool, cfg Config) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
