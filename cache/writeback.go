@@ -61,6 +61,9 @@ func (b *Budget) Release(n int64) {
 func (b *Budget) Used() int64 { b.mu.Lock(); defer b.mu.Unlock(); return b.used }
 func (b *Budget) Peak() int64 { b.mu.Lock(); defer b.mu.Unlock(); return b.peak }
 
+// ResetPeak starts the peak again from what is held now.
+func (b *Budget) ResetPeak() { b.mu.Lock(); b.peak = b.used; b.mu.Unlock() }
+
 // budgetWait is how long a write waits for room in the budget before it
 // is written through instead.
 const budgetWait = 200 * time.Millisecond

@@ -151,6 +151,18 @@ type Stats struct {
 	Violations atomic.Uint64
 }
 
+// Reset sets every counter to zero (gosmb stats --reset). Each is reset
+// atomically; a request completing meanwhile may count before or after.
+func (s *Stats) Reset() {
+	for i := range s.Requests {
+		s.Requests[i].Store(0)
+		s.Failures[i].Store(0)
+	}
+	for _, c := range []*atomic.Uint64{&s.BytesSent, &s.BytesRecv, &s.Cancels, &s.Breaks, &s.Violations} {
+		c.Store(0)
+	}
+}
+
 func newConn(t transport.Transport, server string, opts Options) *Conn {
 	log := opts.Logger
 	if log == nil {
@@ -175,6 +187,13 @@ func (c *Conn) Server() string { return c.server }
 
 // Dialect returns the negotiated dialect.
 func (c *Conn) Dialect() wire.Dialect { return c.dialect }
+
+// ClientGUID is the GUID this client sent in NEGOTIATE.
+func (c *Conn) ClientGUID() [16]byte { return c.clientGUID }
+
+// LocalAddr and RemoteAddr are the connection's two ends.
+func (c *Conn) LocalAddr() string  { return c.t.LocalAddr().String() }
+func (c *Conn) RemoteAddr() string { return c.t.RemoteAddr().String() }
 
 // Cipher returns the negotiated cipher (CipherNone when the server offers none).
 func (c *Conn) Cipher() wire.Cipher { return c.cipher }

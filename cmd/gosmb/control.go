@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -55,7 +56,11 @@ type controlServer struct {
 	m     *gosmbfs.Mount
 	level zap.AtomicLevel
 	log   *zap.Logger
-	since time.Time // when the mount went live: its counters start there
+
+	mounted time.Time // when the mount went live
+
+	mu    sync.Mutex
+	since time.Time // when the counters started: mount time, or the last reset
 }
 
 func startControl(dir string, t *target, m *gosmbfs.Mount, level zap.AtomicLevel, log *zap.Logger) (*controlServer, error) {
@@ -70,7 +75,8 @@ func startControl(dir string, t *target, m *gosmbfs.Mount, level zap.AtomicLevel
 	}
 	// Anyone may connect; the credential check decides who is served.
 	os.Chmod(path, 0o666)
-	cs := &controlServer{ln: ln, path: path, dir: dir, owner: os.Getuid(), t: t, m: m, level: level, log: log, since: time.Now()}
+	now := time.Now()
+	cs := &controlServer{ln: ln, path: path, dir: dir, owner: os.Getuid(), t: t, m: m, level: level, log: log, mounted: now, since: now}
 	go cs.serve()
 	return cs, nil
 }
@@ -131,8 +137,31 @@ func (cs *controlServer) handle(c *net.UnixConn) {
 		fmt.Fprintln(c, "ok")
 	case "ping":
 		fmt.Fprintln(c, "ok")
-	case "stats":
-		b, err := json.Marshal(cs.stats())
+	case "stats", "info":
+		var v any
+		if cmd == "stats" {
+			v = cs.stats()
+			if arg == "reset" { // what was counted is shown once more
+				cs.resetStats()
+			}
+		} else {
+			v = cs.info()
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			fmt.Fprintln(c, "error: "+err.Error())
+			return
+		}
+		c.Write(append(b, '\n'))
+	case "keys":
+		// Keys decrypt everything the session carries: root only, and
+		// said in the log (never the keys themselves).
+		if uid != 0 {
+			fmt.Fprintln(c, "error: permission denied: only root may read a mount's session keys")
+			return
+		}
+		cs.log.Warn("control: session keys handed to root (gosmb keys)")
+		b, err := json.Marshal(cs.keys())
 		if err != nil {
 			fmt.Fprintln(c, "error: "+err.Error())
 			return

@@ -54,6 +54,8 @@ environment variable, in that order.`,
 			mountCommand(),
 			umountCommand(),
 			statsCommand(),
+			infoCommand(),
+			keysCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

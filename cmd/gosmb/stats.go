@@ -70,7 +70,7 @@ func (cs *controlServer) stats() statsReport {
 		Share:      cs.t.unc.String(),
 		Server:     conn.Server(),
 		Dialect:    conn.Dialect().String(),
-		Since:      cs.since.UTC().Truncate(time.Second),
+		Since:      cs.countingSince().UTC().Truncate(time.Second),
 		SMB: smbStats{
 			Requests:      make(map[string]uint64, wire.NumCommands),
 			Failures:      make(map[string]uint64, wire.NumCommands),
@@ -97,6 +97,20 @@ func (cs *controlServer) stats() statsReport {
 	return r
 }
 
+func (cs *controlServer) countingSince() time.Time {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.since
+}
+
+// resetStats zeroes the counters and restarts their clock.
+func (cs *controlServer) resetStats() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.m.ResetStats()
+	cs.since = time.Now()
+}
+
 func statsCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "stats",
@@ -104,11 +118,13 @@ func statsCommand() *cli.Command {
 		ArgsUsage: "MOUNTPOINT",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (every command, zeros included) for scripts"},
+			&cli.BoolFlag{Name: "reset", Usage: "print the counters, then set them to zero"},
 		},
 		Description: `Asks the daemon serving MOUNTPOINT for its counters, like cifs.ko's
 /proc/fs/cifs/Stats. Only root and the user who mounted it are answered.
-All counters start at zero when the share is mounted and only grow, except
-the dirty bytes.
+All counters start at zero when the share is mounted, or at the last
+--reset, and only grow, except the dirty bytes. --reset prints the counters
+as they were and sets them to zero (the dirty peak to what is dirty now).
 
 SMB requests, on the mount's connection to the server:
   SENT     requests sent, by SMB2 command. A file system call that misses the
@@ -160,25 +176,30 @@ smb.violations, smb.parked, and mount.opens, mount.reused_opens, mount.lease_bre
 mount.read_bytes, mount.write_bytes, mount.dirty_bytes,
 mount.dirty_peak_bytes, mount.lookups, mount.listings.`,
 		Action: func(c *cli.Context) error {
-			asJSON := c.Bool("json")
+			asJSON, args := jsonFlag(c)
+			reset := c.Bool("reset")
 			var dirs []string
-			for _, a := range c.Args().Slice() {
-				if a == "--json" || a == "-json" { // given after MOUNTPOINT
-					asJSON = true
+			for _, a := range args {
+				if a == "--reset" || a == "-reset" { // given after MOUNTPOINT
+					reset = true
 					continue
 				}
 				dirs = append(dirs, a)
 			}
 			if len(dirs) != 1 {
-				return cli.Exit("usage: gosmb stats [--json] MOUNTPOINT", 2)
+				return cli.Exit("usage: gosmb stats [--json] [--reset] MOUNTPOINT", 2)
 			}
-			return runStats(os.Stdout, dirs[0], asJSON)
+			return runStats(os.Stdout, dirs[0], asJSON, reset)
 		},
 	}
 }
 
-func runStats(w io.Writer, dir string, asJSON bool) error {
-	reply, err := queryControl(dir, "stats")
+func runStats(w io.Writer, dir string, asJSON, reset bool) error {
+	query := "stats"
+	if reset {
+		query = "stats reset"
+	}
+	reply, err := queryControl(dir, query)
 	if err != nil {
 		return err
 	}

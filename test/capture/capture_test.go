@@ -5,7 +5,6 @@
 package capture
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -22,65 +21,6 @@ import (
 	"github.com/gosmb/gosmb/smb/wire"
 	"github.com/gosmb/gosmb/test/harness"
 )
-
-// startCapture runs tshark on loopback for port until stop is called.
-func startCapture(t *testing.T, port int, out string) (stop func()) {
-	t.Helper()
-	cmd := exec.Command("tshark", "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "-w", out, "-q")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("tshark: %v (installed by test/scripts/install-deps.sh)", err)
-	}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := false
-		for sc.Scan() {
-			if !once && strings.Contains(sc.Text(), "Capturing on") {
-				close(ready)
-				once = true
-			}
-		}
-		if !once {
-			close(ready)
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("tshark did not start capturing")
-	}
-	time.Sleep(300 * time.Millisecond)
-	return func() {
-		time.Sleep(300 * time.Millisecond)
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-	}
-}
-
-func decode(t *testing.T, pcap string, port int, fields ...string) string {
-	t.Helper()
-	args := []string{"-r", pcap}
-	args = append(args, fields...)
-	var stderr bytes.Buffer
-	cmd := exec.Command("tshark", args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %v: %v\n%s", args, err, stderr.String())
-	}
-	return string(out)
-}
 
 func workload(t *testing.T, s *harness.Samba, opts smb.Options) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -156,10 +96,10 @@ func TestCaptureHasNoMalformedPackets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := harness.StartSamba(t, harness.Config{Port: 445})
 			pcap := filepath.Join(t.TempDir(), "run.pcap")
-			stop := startCapture(t, s.Port, pcap)
+			stop := harness.StartCapture(t, s.Port, pcap)
 			workload(t, s, tc.opts)
 			stop()
-			cmds := decode(t, pcap, s.Port, "-Y", "smb2", "-T", "fields", "-e", "smb2.cmd")
+			cmds := harness.Tshark(t, pcap, "-Y", "smb2", "-T", "fields", "-e", "smb2.cmd")
 			seen := map[string]bool{}
 			for _, l := range strings.Fields(strings.ReplaceAll(cmds, ",", " ")) {
 				seen[l] = true
@@ -175,12 +115,12 @@ func TestCaptureHasNoMalformedPackets(t *testing.T) {
 			if os.Getenv("GOSMB_KEEP_PCAP") != "" {
 				exec.Command("cp", pcap, os.Getenv("GOSMB_KEEP_PCAP")).Run()
 			}
-			bad := decode(t, pcap, s.Port, "-Y", "_ws.malformed || _ws.expert.severity == error")
+			bad := harness.Tshark(t, pcap, "-Y", "_ws.malformed || _ws.expert.severity == error")
 			if strings.TrimSpace(bad) != "" {
 				t.Errorf("tshark marks packets malformed or in error:\n%s", bad)
 			}
 			if t.Failed() {
-				t.Logf("full decode:\n%s", decode(t, pcap, s.Port, "-Y", "smb2"))
+				t.Logf("full decode:\n%s", harness.Tshark(t, pcap, "-Y", "smb2"))
 			}
 		})
 	}

@@ -15,8 +15,9 @@ import (
 
 // mountStats is what scripts read from `gosmb stats --json`.
 type mountStats struct {
-	Mountpoint string `json:"mountpoint"`
-	Share      string `json:"share"`
+	Mountpoint string    `json:"mountpoint"`
+	Share      string    `json:"share"`
+	Since      time.Time `json:"since"`
 	SMB        struct {
 		Requests  map[string]uint64 `json:"requests"`
 		Failures  map[string]uint64 `json:"failures"`
