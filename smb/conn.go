@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -76,6 +77,7 @@ type call struct {
 	abandoned bool
 	late      func(*Response)
 	done      chan result // buffered: the reader never blocks on a call
+	start     time.Time   // when it was sent, for its latency
 }
 
 type result struct {
@@ -121,6 +123,7 @@ type Conn struct {
 
 	breakHandler atomic.Pointer[func(*Response)]
 	Stats        Stats
+	tracers      tracers
 }
 
 // Parked returns how many requests the server has answered with an
@@ -149,6 +152,9 @@ type Stats struct {
 	// Violations counts server messages dropped as invalid (unknown message
 	// id, bad signature, unexpected form), as http2 counts protocol errors.
 	Violations atomic.Uint64
+	// Latency has each command's round trips, from sending the request to
+	// its final reply (a CHANGE_NOTIFY's lasts until something changes).
+	Latency [wire.NumCommands]Histogram
 }
 
 // Reset sets every counter to zero (gosmb stats --reset). Each is reset
@@ -160,6 +166,9 @@ func (s *Stats) Reset() {
 	}
 	for _, c := range []*atomic.Uint64{&s.BytesSent, &s.BytesRecv, &s.Cancels, &s.Breaks, &s.Violations} {
 		c.Store(0)
+	}
+	for i := range s.Latency {
+		s.Latency[i].Reset()
 	}
 }
 
@@ -278,8 +287,13 @@ func (c *Conn) roundTrip(ctx context.Context, s *Session, reqs ...*Request) ([]*
 		}
 		total += charges[i]
 	}
+	waitFrom := time.Now()
 	if err := c.credits.take(ctx, total); err != nil {
 		return nil, c.wrapTakeErr(err)
+	}
+	now := time.Now()
+	if waited := now.Sub(waitFrom); waited > time.Millisecond && c.tracing() {
+		c.emit(Event{Kind: EventStall, Cmd: reqs[0].Cmd, Latency: waited})
 	}
 
 	sign, seal := false, false
@@ -308,6 +322,7 @@ func (c *Conn) roundTrip(ctx context.Context, s *Session, reqs ...*Request) ([]*
 			encrypted: seal,
 			late:      r.Late,
 			done:      make(chan result, 1),
+			start:     now,
 		}
 		c.nextMID += uint64(charges[i])
 		c.pending[cl.mid] = cl
@@ -361,6 +376,9 @@ func (c *Conn) roundTrip(ctx context.Context, s *Session, reqs ...*Request) ([]*
 			frame = append(frame, msg...)
 		}
 		c.Stats.Requests[cmdIndex(r.Cmd)].Add(1)
+		if c.tracing() {
+			c.emit(Event{Kind: EventSend, Cmd: r.Cmd, MID: h.MessageID})
+		}
 	}
 	if seal {
 		var err error
@@ -471,6 +489,9 @@ func (c *Conn) sendCancel(cl *call, asyncID uint64) {
 		}
 	}
 	c.Stats.Cancels.Add(1)
+	if c.tracing() {
+		c.emit(Event{Kind: EventCancel, Cmd: cl.cmd, MID: cl.mid})
+	}
 	c.writeMu.Lock()
 	err := c.t.Send(msg)
 	c.writeMu.Unlock()
@@ -547,6 +568,9 @@ func (c *Conn) dispatch(msg []byte, encrypted bool) error {
 			return nil
 		}
 		c.Stats.Breaks.Add(1)
+		if c.tracing() {
+			c.emit(Event{Kind: EventBreak, Cmd: h.Command})
+		}
 		if f := c.breakHandler.Load(); f != nil {
 			(*f)(&Response{Header: h, Msg: msg})
 		}
@@ -588,6 +612,11 @@ func (c *Conn) dispatch(msg []byte, encrypted bool) error {
 	}
 	if h.Status.IsError() {
 		c.Stats.Failures[cmdIndex(h.Command)].Add(1)
+	}
+	took := time.Since(cl.start)
+	c.Stats.Latency[cmdIndex(cl.cmd)].Observe(took)
+	if c.tracing() {
+		c.emit(Event{Kind: EventDone, Cmd: cl.cmd, MID: h.MessageID, Status: h.Status, Latency: took})
 	}
 	if abandoned {
 		if cl.late != nil && res.resp != nil {

@@ -153,6 +153,8 @@ func (cs *controlServer) handle(c *net.UnixConn) {
 			return
 		}
 		c.Write(append(b, '\n'))
+	case "trace":
+		cs.trace(c)
 	case "keys":
 		// Keys decrypt everything the session carries: root only, and
 		// said in the log (never the keys themselves).

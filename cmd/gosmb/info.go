@@ -332,3 +332,99 @@ func runKeys(w io.Writer, dir string, asJSON bool) error {
 		k.SessionID, k.SessionKey, k.ServerToClient, k.ClientToServer)
 	return err
 }
+
+func debugdataCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "debugdata",
+		Usage: "show gosmb info for every gosmb mount on this machine",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of the mounts' info"},
+		},
+		Description: `Lists the gosmb mounts in /proc/self/mountinfo and shows gosmb info for
+each, like cifs.ko's /proc/fs/cifs/DebugData. Root sees every mount; another
+user sees the mounts they own, and is told which others exist.`,
+		Action: func(c *cli.Context) error {
+			asJSON, _ := jsonFlag(c)
+			mounts, err := gosmbMounts("/proc/self/mountinfo")
+			if err != nil {
+				return err
+			}
+			return runDebugdata(os.Stdout, mounts, asJSON)
+		},
+	}
+}
+
+// gosmbMounts returns the mount points of gosmb file systems in a
+// mountinfo file, unescaped.
+func gosmbMounts(mountinfo string) ([]string, error) {
+	b, err := os.ReadFile(mountinfo)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, l := range strings.Split(string(b), "\n") {
+		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER
+		pre, post, ok := strings.Cut(l, " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(f) < 5 || len(g) < 1 || g[0] != "fuse.gosmb" {
+			continue
+		}
+		dirs = append(dirs, unescapeMountinfo(f[4]))
+	}
+	return dirs, nil
+}
+
+// unescapeMountinfo undoes the kernel's octal escapes (\040 for a space).
+func unescapeMountinfo(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '3' {
+			var v byte
+			if _, err := fmt.Sscanf(s[i+1:i+4], "%03o", &v); err == nil {
+				b.WriteByte(v)
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func runDebugdata(w io.Writer, mounts []string, asJSON bool) error {
+	if len(mounts) == 0 {
+		if asJSON {
+			_, err := fmt.Fprintln(w, "[]")
+			return err
+		}
+		_, err := fmt.Fprintln(w, "no gosmb mounts")
+		return err
+	}
+	var all []json.RawMessage
+	for i, dir := range mounts {
+		if asJSON {
+			reply, err := queryControl(dir, "info")
+			if err != nil {
+				b, _ := json.Marshal(map[string]string{"mountpoint": dir, "error": err.Error()})
+				reply = b
+			}
+			all = append(all, json.RawMessage(bytes.TrimSpace(reply)))
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := runInfo(w, dir, false); err != nil {
+			fmt.Fprintf(w, "%s: %v\n", dir, err)
+		}
+	}
+	if asJSON {
+		b, err := json.MarshalIndent(all, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	return nil
+}

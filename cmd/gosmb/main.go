@@ -56,6 +56,8 @@ environment variable, in that order.`,
 			statsCommand(),
 			infoCommand(),
 			keysCommand(),
+			traceCommand(),
+			debugdataCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

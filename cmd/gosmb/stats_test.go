@@ -50,6 +50,7 @@ func TestStatsText(t *testing.T) {
 			Requests:  map[string]uint64{"NEGOTIATE": 1, "CREATE": 12, "CLOSE": 11, "WRITE": 1234, "QUERY_DIRECTORY": 0},
 			Failures:  map[string]uint64{"CREATE": 3},
 			BytesSent: 5000000, BytesReceived: 900,
+			Latency: map[string]latency{"CREATE": {Count: 12, P50: 256, P90: 512, P99: 2048}},
 		},
 		Mount: mountStats{Opens: 7, ReusedOpens: 2, WriteBytes: 4096, DirtyPeakBytes: 1 << 20},
 	}
@@ -60,8 +61,8 @@ func TestStatsText(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"//srv/share on /mnt/x", "SMB 3.1.1", "(1m30s ago)",
-		"  COMMAND      SENT  FAILED\n",
-		"  NEGOTIATE       1       0\n  CREATE         12       3\n  CLOSE          11       0\n  WRITE        1234       0\n  total        1258       3\n",
+		"  COMMAND      SENT  FAILED       p50       p90       p99\n",
+		"  NEGOTIATE       1       0\n  CREATE         12       3    <256µs    <512µs    <2.0ms\n  CLOSE          11       0\n  WRITE        1234       0\n  total        1258       3\n",
 		"bytes sent 5000000 (4.8 MiB), received 900\n",
 		"opens         7\n", "reused opens  2\n", "written       4096 (4.0 KiB)\n", "dirty         0 now, peak 1048576 (1.0 MiB)\n",
 	} {

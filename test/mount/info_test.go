@@ -128,3 +128,87 @@ func TestInfoKeysAndReset(t *testing.T) {
 		t.Fatalf("gosmb keys did not decrypt the capture: no %q in\n%s", name, got)
 	}
 }
+
+// TestTraceLatencyAndDebugdata: `gosmb trace` shows a failed lookup as it
+// happens, `gosmb stats` has the round trips' percentiles, and `gosmb
+// debugdata` lists the mount.
+func TestTraceLatencyAndDebugdata(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	dir := mountpoint(t)
+	unmount(t, dir)
+	if out, err := run(t, "mount", "-t", "gosmb", s.UNC("share"), dir, "-o", opts(s)); err != nil {
+		t.Fatalf("mount: %v\n%s", err, out)
+	}
+	defer unmount(t, dir)
+	trace := exec.Command(gosmbBin, "trace", "--json", "--cmd", "CREATE", "--errors", "--count", "1", dir)
+	var out strings.Builder
+	trace.Stdout, trace.Stderr = &out, &out
+	if err := trace.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- trace.Wait() }()
+	// Look the name up until the trace, once subscribed, has seen it.
+	var err error
+	deadline := time.After(10 * time.Second)
+wait:
+	for i := 0; ; i++ {
+		os.Stat(filepath.Join(dir, fmt.Sprintf("no-such-name-%d", i)))
+		select {
+		case err = <-done:
+			break wait
+		case <-deadline:
+			trace.Process.Kill()
+			t.Fatalf("gosmb trace showed no failed CREATE in 10 s: %s", out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	var e struct {
+		Kind      string `json:"kind"`
+		Cmd       string `json:"cmd"`
+		MID       uint64 `json:"mid"`
+		Status    string `json:"status"`
+		LatencyUS int64  `json:"latency_us"`
+	}
+	if err != nil || json.Unmarshal([]byte(out.String()), &e) != nil || e.Kind != "done" || e.Cmd != "CREATE" ||
+		e.MID == 0 || e.Status != "STATUS_OBJECT_NAME_NOT_FOUND" {
+		t.Fatalf("gosmb trace: %v %q", err, out.String())
+	}
+
+	st, err := exec.Command(gosmbBin, "stats", "--json", dir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats struct {
+		SMB struct {
+			Latency map[string]struct {
+				Count uint64 `json:"count"`
+				P50   int64  `json:"p50_us"`
+				P99   int64  `json:"p99_us"`
+			} `json:"latency"`
+		} `json:"smb"`
+	}
+	json.Unmarshal(st, &stats)
+	if l := stats.SMB.Latency["CREATE"]; l.Count == 0 || l.P50 <= 0 || l.P99 < l.P50 {
+		t.Fatalf("CREATE latency in gosmb stats: %+v\n%s", l, st)
+	}
+
+	dd, err := exec.Command(gosmbBin, "debugdata", "--json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mounts []struct {
+		Mountpoint string `json:"mountpoint"`
+		Dialect    string `json:"dialect"`
+	}
+	if err := json.Unmarshal(dd, &mounts); err != nil {
+		t.Fatalf("gosmb debugdata --json: %v\n%s", err, dd)
+	}
+	found := false
+	for _, m := range mounts {
+		found = found || m.Mountpoint == dir && m.Dialect == "3.1.1"
+	}
+	if !found {
+		t.Fatalf("gosmb debugdata does not list %s:\n%s", dir, dd)
+	}
+}
