@@ -409,9 +409,14 @@ func TestWarmListingAndStatsSendNothing(t *testing.T) {
 	ls()
 	t.Logf("cold ls -l of %d entries: %d requests", n, total()-before)
 	before = total()
+	st := e.m.Stats()
 	stats()
 	cold := total() - before
-	t.Logf("cold stat of %d files: %d requests", n, cold)
+	lookups, cached := e.m.Stats().Lookups-st.Lookups, e.m.Stats().CachedLookups-st.CachedLookups
+	t.Logf("cold stat of %d files: %d requests, %d lookups, %d from the cache", n, cold, lookups, cached)
+	if lookups < n || cached < lookups-5 {
+		t.Errorf("cold stat of %d files: %d lookups, %d answered from the cache; want all but the first few", n, lookups, cached)
+	}
 	if cold > 20 {
 		t.Errorf("cold stat of %d files in a directory never listed sent %d requests: want a listing, not one per file", n, cold)
 	}

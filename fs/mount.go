@@ -371,20 +371,21 @@ func (c *attrCache) drop(p string) {
 // counters are the mount's statistics.
 type counters struct {
 	opens, reusedOpens, breaks, readBytes, writeBytes atomic.Uint64
-	lookups, listings                                 atomic.Uint64
+	lookups, cachedLookups, listings                  atomic.Uint64
 }
 
 // Stats is a snapshot of a mount's counters.
 type Stats struct {
-	Opens       uint64 // SMB opens sent for FUSE opens and creates
-	ReusedOpens uint64 // FUSE opens served by a handle kept after close
-	Breaks      uint64 // lease and oplock breaks received
-	ReadBytes   uint64
-	WriteBytes  uint64
-	DirtyBytes  int64 // buffered writes not yet on the server
-	DirtyPeak   int64
-	Lookups     uint64 // names the kernel asked the daemon for
-	Listings    uint64 // directory listings the kernel asked the daemon for
+	Opens         uint64 // SMB opens sent for FUSE opens and creates
+	ReusedOpens   uint64 // FUSE opens served by a handle kept after close
+	Breaks        uint64 // lease and oplock breaks received
+	ReadBytes     uint64
+	WriteBytes    uint64
+	DirtyBytes    int64 // buffered writes not yet on the server
+	DirtyPeak     int64
+	Lookups       uint64 // names the kernel asked the daemon for
+	CachedLookups uint64 // of those, answered without a request
+	Listings      uint64 // directory listings the kernel asked the daemon for
 }
 
 // Stats returns the mount's counters.
@@ -393,6 +394,6 @@ func (m *Mount) Stats() Stats {
 		Opens: m.stats.opens.Load(), ReusedOpens: m.stats.reusedOpens.Load(), Breaks: m.stats.breaks.Load(),
 		ReadBytes: m.stats.readBytes.Load(), WriteBytes: m.stats.writeBytes.Load(),
 		DirtyBytes: m.budget.Used(), DirtyPeak: m.budget.Peak(),
-		Lookups: m.stats.lookups.Load(), Listings: m.stats.listings.Load(),
+		Lookups: m.stats.lookups.Load(), CachedLookups: m.stats.cachedLookups.Load(), Listings: m.stats.listings.Load(),
 	}
 }

@@ -184,6 +184,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 		n.mu.Unlock()
 	}
 	if known && !exists { // the directory lease vouches: no such name
+		n.m.stats.cachedLookups.Add(1)
 		if n.vouchAbsent(name) {
 			out.SetEntryTimeout(n.m.dirTimeout) // see noOpendir.Lookup
 		}
@@ -198,6 +199,9 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 		if exists {
 			n.cacheSet(name, fi)
 		}
+	}
+	if known || left >= 0 {
+		n.m.stats.cachedLookups.Add(1) // the directory's cache or a listing answered
 	}
 	inode := n.newChild(ctx, fi, out)
 	if left >= 0 { // attributes from a listing: no longer than it holds

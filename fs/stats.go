@@ -33,7 +33,7 @@ func (m *Mount) Leases() (files, dirs int) {
 func (m *Mount) ResetStats() {
 	m.share.Conn.Stats.Reset()
 	s := &m.stats
-	for _, c := range []*atomic.Uint64{&s.opens, &s.reusedOpens, &s.breaks, &s.readBytes, &s.writeBytes, &s.lookups, &s.listings} {
+	for _, c := range []*atomic.Uint64{&s.opens, &s.reusedOpens, &s.breaks, &s.readBytes, &s.writeBytes, &s.lookups, &s.cachedLookups, &s.listings} {
 		c.Store(0)
 	}
 	m.budget.ResetPeak()

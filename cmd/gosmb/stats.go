@@ -69,6 +69,7 @@ type mountStats struct {
 	DirtyBytes     int64  `json:"dirty_bytes"`      // written but not yet on the server, now
 	DirtyPeakBytes int64  `json:"dirty_peak_bytes"` // the most ever waiting at once (bounded by cache_size=)
 	Lookups        uint64 `json:"lookups"`          // names the kernel asked the daemon for
+	CachedLookups  uint64 `json:"cached_lookups"`   // of those, answered from the cache without a request
 	Listings       uint64 `json:"listings"`         // directory listings the kernel asked the daemon for
 }
 
@@ -108,7 +109,7 @@ func (cs *controlServer) stats() statsReport {
 		Opens: s.Opens, ReusedOpens: s.ReusedOpens, LeaseBreaks: s.Breaks,
 		ReadBytes: s.ReadBytes, WriteBytes: s.WriteBytes,
 		DirtyBytes: s.DirtyBytes, DirtyPeakBytes: s.DirtyPeak,
-		Lookups: s.Lookups, Listings: s.Listings,
+		Lookups: s.Lookups, CachedLookups: s.CachedLookups, Listings: s.Listings,
 	}
 	return r
 }
@@ -184,7 +185,9 @@ Mount (the file system above the connection):
   dirty          bytes written but not yet sent to the server, now and at
                  most (the peak is bounded by cache_size=).
   lookups        names the kernel asked the daemon for (it keeps the
-                 answers, absent names too, while a directory lease holds).
+                 answers, absent names too, while a directory lease holds),
+                 and the share of them the daemon answered from its cache
+                 without asking the server.
   listings       directory listings the kernel asked the daemon for (it
                  keeps a listing until the directory changes).
 
@@ -194,7 +197,7 @@ smb.bytes_sent, smb.bytes_received, smb.cancels, smb.breaks,
 smb.violations, smb.parked, smb.latency (command name to count, p50_us,
 p90_us, p99_us), and mount.opens, mount.reused_opens, mount.lease_breaks,
 mount.read_bytes, mount.write_bytes, mount.dirty_bytes,
-mount.dirty_peak_bytes, mount.lookups, mount.listings.`,
+mount.dirty_peak_bytes, mount.lookups, mount.cached_lookups, mount.listings.`,
 		Action: func(c *cli.Context) error {
 			asJSON, args := jsonFlag(c)
 			reset := c.Bool("reset")
@@ -288,7 +291,7 @@ func writeStats(w io.Writer, r *statsReport, now time.Time) error {
 	fmt.Fprintf(tw, "  read\t%s\n", bytesString(r.Mount.ReadBytes))
 	fmt.Fprintf(tw, "  written\t%s\n", bytesString(r.Mount.WriteBytes))
 	fmt.Fprintf(tw, "  dirty\t%s now, peak %s\n", bytesString(uint64(max(r.Mount.DirtyBytes, 0))), bytesString(uint64(max(r.Mount.DirtyPeakBytes, 0))))
-	fmt.Fprintf(tw, "  lookups\t%d\n", r.Mount.Lookups)
+	fmt.Fprintf(tw, "  lookups\t%d%s\n", r.Mount.Lookups, share(r.Mount.CachedLookups, r.Mount.Lookups, "from the cache"))
 	fmt.Fprintf(tw, "  listings\t%d\n", r.Mount.Listings)
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())
@@ -320,4 +323,12 @@ func usString(us int64) string {
 		return fmt.Sprintf("<%.1fms", float64(us)/1e3)
 	}
 	return fmt.Sprintf("<%.1fs", float64(us)/1e6)
+}
+
+// share prints part as a percentage of whole: " (85% from the cache)".
+func share(part, whole uint64, what string) string {
+	if whole == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d%% %s)", part*100/whole, what)
 }
