@@ -96,7 +96,7 @@ func TestInfoKeysAndReset(t *testing.T) {
 	if exec.Command("id", "gosmbuser").Run() != nil {
 		run(t, "useradd", "--system", "--no-create-home", "gosmbuser")
 	}
-	for _, cmd := range []string{"keys", "info"} {
+	for _, cmd := range []string{"keys", "info", "stats", "trace"} {
 		out, err := run(t, "runuser", "-u", "gosmbuser", "--", gosmbBin, cmd, dir)
 		if err == nil || !strings.Contains(out, "only root") && !strings.Contains(out, "permission denied") {
 			t.Errorf("gosmb %s by another user: %v %s", cmd, err, out)
