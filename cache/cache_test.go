@@ -206,3 +206,39 @@ func TestWriterWritesThroughWhenOthersHoldTheBudget(t *testing.T) {
 		t.Fatalf("written through: %q", srv.data)
 	}
 }
+
+// A write over bytes whose WRITE is still on the wire must reach the
+// server after it: the server may apply concurrent WRITEs in any order.
+func TestWriterOrdersOverlappingWrites(t *testing.T) {
+	const chunk = 64 << 10
+	w := NewWriter(NewBudget(1<<20), chunk, 4)
+	var mu sync.Mutex
+	server := make([]byte, chunk)
+	release := make(chan struct{})
+	send := func(ctx context.Context, off int64, p []byte) error {
+		if len(p) == chunk {
+			<-release // the old chunk is slow
+		}
+		mu.Lock()
+		copy(server[off:], p)
+		mu.Unlock()
+		return nil
+	}
+	old := bytes.Repeat([]byte("o"), chunk)
+	if err := w.Write(0, old, send); err != nil { // a full chunk: on the wire at once
+		t.Fatal(err)
+	}
+	if err := w.Write(100, []byte("NEW"), send); err != nil {
+		t.Fatal(err)
+	}
+	flushed := make(chan error, 1)
+	go func() { flushed <- w.Flush() }()
+	time.Sleep(50 * time.Millisecond) // let the new bytes overtake, were they allowed to
+	close(release)
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if got := string(server[100:103]); got != "NEW" {
+		t.Fatalf("server has %q at 100: the older WRITE landed after the newer", got)
+	}
+}

@@ -84,11 +84,50 @@ type Writer struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	dirty    Extents
-	inflight int   // WRITEs on the wire
-	pending  int64 // bytes taken from dirty and not yet written
+	inflight int    // WRITEs on the wire
+	pending  int64  // bytes taken from dirty and not yet written
+	spans    []span // ranges taken from dirty and not yet written, in order taken
+	seq      uint64
 	sizeHint int64 // end of the furthest byte written through this Writer
 	err      error
 	send     WriteFunc
+}
+
+// span is a range taken from the dirty buffer for one WRITE. Bytes taken
+// later are newer: a WRITE waits for every earlier span it overlaps to be
+// written, as the server may apply concurrent WRITEs in any order (Samba
+// hands them to a thread pool).
+type span struct {
+	off, end int64
+	seq      uint64
+}
+
+// takeSpan records [off, off+n) as taken, under w.mu.
+func (w *Writer) takeSpan(off int64, n int) span {
+	w.seq++
+	sp := span{off, off + int64(n), w.seq}
+	w.spans = append(w.spans, sp)
+	return sp
+}
+
+// waitsFor reports an earlier span overlapping sp not yet written.
+func (w *Writer) waitsFor(sp span) bool {
+	for _, o := range w.spans {
+		if o.seq < sp.seq && o.off < sp.end && sp.off < o.end {
+			return true
+		}
+	}
+	return false
+}
+
+// doneSpan forgets a written span, under w.mu.
+func (w *Writer) doneSpan(sp span) {
+	for i, o := range w.spans {
+		if o.seq == sp.seq {
+			w.spans = append(w.spans[:i], w.spans[i+1:]...)
+			return
+		}
+	}
 }
 
 // NewWriter returns a writer that sends chunk-sized WRITEs, depth at once,
@@ -155,28 +194,36 @@ func (w *Writer) kick(all bool) {
 			return
 		}
 		w.pending += n
+		// Every piece is recorded as taken before any is sent, so that
+		// newer bytes taken meanwhile by another caller wait for them.
+		type piece struct {
+			sp      span
+			data    []byte
+			recycle bool
+		}
+		var pieces []piece
 		for _, e := range ext {
 			// A buffer sent whole in one WRITE is recycled after it.
 			recycle := len(e.Data) <= w.chunk && cap(e.Data) == w.chunk
 			for len(e.Data) > 0 {
-				c := len(e.Data)
-				if c > w.chunk {
-					c = w.chunk
-				}
-				for w.inflight >= w.depth {
-					w.cond.Wait()
-				}
-				w.inflight++
-				go w.writeOne(w.send, e.Off, e.Data[:c], recycle)
+				c := min(len(e.Data), w.chunk)
+				pieces = append(pieces, piece{w.takeSpan(e.Off, c), e.Data[:c], recycle})
 				e.Off += int64(c)
 				e.Data = e.Data[c:]
 			}
 		}
+		for _, p := range pieces {
+			for w.inflight >= w.depth || w.waitsFor(p.sp) {
+				w.cond.Wait()
+			}
+			w.inflight++
+			go w.writeOne(w.send, p.sp, p.data, p.recycle)
+		}
 	}
 }
 
-func (w *Writer) writeOne(send WriteFunc, off int64, data []byte, whole bool) {
-	err := send(context.Background(), off, data)
+func (w *Writer) writeOne(send WriteFunc, sp span, data []byte, whole bool) {
+	err := send(context.Background(), sp.off, data)
 	if whole {
 		PutBuf(data)
 	}
@@ -184,6 +231,7 @@ func (w *Writer) writeOne(send WriteFunc, off int64, data []byte, whole bool) {
 	if err != nil && w.err == nil {
 		w.err = err
 	}
+	w.doneSpan(sp)
 	w.inflight--
 	w.pending -= int64(len(data))
 	w.mu.Unlock()
@@ -197,7 +245,9 @@ func (w *Writer) Flush() error {
 	w.kick(true)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for w.inflight > 0 || !w.dirty.Empty() {
+	// pending, not inflight: bytes another caller took and has not sent
+	// yet (it waits for room) are not written either.
+	for w.pending > 0 || !w.dirty.Empty() {
 		if !w.dirty.Empty() && w.inflight < w.depth {
 			w.mu.Unlock()
 			w.kick(true)
@@ -218,10 +268,11 @@ func (w *Writer) Flush() error {
 func (w *Writer) TakeSmall(max int) (e Extent, done func(error), ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.inflight > 0 || len(w.dirty.ext) != 1 || len(w.dirty.ext[0].Data) > max {
+	if w.pending > 0 || len(w.dirty.ext) != 1 || len(w.dirty.ext[0].Data) > max {
 		return Extent{}, nil, false
 	}
 	ext, n := w.dirty.TakeAll()
+	sp := w.takeSpan(ext[0].Off, len(ext[0].Data))
 	w.inflight++
 	w.pending += n
 	return ext[0], func(err error) {
@@ -229,6 +280,7 @@ func (w *Writer) TakeSmall(max int) (e Extent, done func(error), ok bool) {
 		if err != nil && w.err == nil {
 			w.err = err
 		}
+		w.doneSpan(sp)
 		w.inflight--
 		w.pending -= n
 		w.mu.Unlock()
@@ -241,7 +293,7 @@ func (w *Writer) TakeSmall(max int) (e Extent, done func(error), ok bool) {
 func (w *Writer) Dirty() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return !w.dirty.Empty() || w.inflight > 0
+	return !w.dirty.Empty() || w.pending > 0
 }
 
 // Overlaps reports buffered or in-flight data in [off, off+n): a read of
@@ -249,7 +301,7 @@ func (w *Writer) Dirty() bool {
 func (w *Writer) Overlaps(off, n int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.inflight > 0 || w.dirty.Overlaps(off, n)
+	return w.pending > 0 || w.dirty.Overlaps(off, n)
 }
 
 // Size is the file size the buffered data implies: at least the end of the
