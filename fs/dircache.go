@@ -462,11 +462,7 @@ func (n *node) readdirCached() (gofs.DirStream, bool) {
 	out = append(out, fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR}, fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR})
 	for _, name := range names {
 		e := n.dc.entries[name]
-		mode := uint32(syscall.S_IFREG)
-		if e.IsDir() {
-			mode = syscall.S_IFDIR
-		}
-		out = append(out, fuse.DirEntry{Name: name, Mode: mode, Ino: e.FileID})
+		out = append(out, fuse.DirEntry{Name: name, Mode: fileType(e), Ino: e.FileID})
 	}
 	return gofs.NewListDirStream(out), true
 }

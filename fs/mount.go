@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -333,10 +332,7 @@ func (m *Mount) fillAttr(fi *smb.FileInfo, out *fuse.Attr) {
 	if out.Nlink == 0 {
 		out.Nlink = 1
 	}
-	typ := uint32(syscall.S_IFREG)
-	if fi.IsDir() {
-		typ = syscall.S_IFDIR
-	}
+	typ := fileType(fi)
 	if fi.POSIX {
 		out.Mode = typ | fi.Mode&0o7777
 		out.Uid, out.Gid = fi.UID, fi.GID

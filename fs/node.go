@@ -114,11 +114,7 @@ func (n *node) newChild(ctx context.Context, fi *smb.FileInfo, out *fuse.EntryOu
 // newChildNode makes child the inode of fi, or finds the inode already
 // known by that number, and fills the kernel's entry.
 func (n *node) newChildNode(ctx context.Context, child *node, fi *smb.FileInfo, out *fuse.EntryOut) *gofs.Inode {
-	mode := uint32(syscall.S_IFREG)
-	if fi.IsDir() {
-		mode = syscall.S_IFDIR
-	}
-	inode := n.NewInode(ctx, child, gofs.StableAttr{Mode: mode, Ino: fi.FileID})
+	inode := n.NewInode(ctx, child, gofs.StableAttr{Mode: fileType(fi), Ino: fi.FileID})
 	cn := inode.Operations().(*node)
 	cn.remember(fi)
 	cn.withDirtySize(fi)
@@ -262,12 +258,8 @@ func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	out = append(out, fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR}, fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR})
 	for i := range ents {
 		e := &ents[i]
-		mode := uint32(syscall.S_IFREG)
-		if e.IsDir() {
-			mode = syscall.S_IFDIR
-		}
 		n.m.attrs.put(path.Join(dir, e.Name), *e, n.m.attrTTL(e.IsDir()))
-		out = append(out, fuse.DirEntry{Name: e.Name, Mode: mode, Ino: e.FileID})
+		out = append(out, fuse.DirEntry{Name: e.Name, Mode: fileType(e), Ino: e.FileID})
 	}
 	return gofs.NewListDirStream(out), 0
 }
@@ -719,4 +711,27 @@ func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	out.Bavail = fs.CallerAvailableAllocationUnits
 	out.NameLen = 255
 	return 0
+}
+
+// fileType is the S_IFMT bits of what fi describes: a directory, a
+// symbolic link (a reparse point with the symlink tag), or a file.
+func fileType(fi *smb.FileInfo) uint32 {
+	switch {
+	case fi.IsDir():
+		return syscall.S_IFDIR
+	case fi.IsSymlink():
+		return syscall.S_IFLNK
+	}
+	return syscall.S_IFREG
+}
+
+var _ gofs.NodeReadlinker = (*node)(nil)
+
+// Readlink returns a symbolic link's target, read from its reparse point.
+func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	target, err := n.tree().Readlink(ctx, n.smbPath(""))
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return []byte(target), 0
 }

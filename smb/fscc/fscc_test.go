@@ -254,3 +254,40 @@ func TestSambaNotify(t *testing.T) {
 		}
 	}
 }
+
+// Samba 4.22 hands POSIX symlinks to a POSIX client as symbolic link
+// reparse points with the target as it is on the server.
+func TestSambaSymlinkReparse(t *testing.T) {
+	want := map[string]Symlink{
+		"rel":  {Target: "target", Print: "target", Relative: true},
+		"abs":  {Target: "/etc/passwd", Print: "/etc/passwd"},
+		"dots": {Target: "../up/dir/x", Print: "../up/dir/x", Relative: true},
+	}
+	n := 0
+	for name, b := range seeds(t, "-reparse.bin") {
+		l, err := ParseSymlink(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		kind := strings.TrimSuffix(strings.TrimPrefix(name[strings.Index(name, "symlink-"):], "symlink-"), "-reparse.bin")
+		if *l != want[kind] {
+			t.Errorf("%s: %+v, want %+v", name, *l, want[kind])
+		}
+		for i := range b {
+			if _, err := ParseSymlink(b[:i]); err == nil && i < 20 {
+				t.Errorf("%s: %d bytes parsed", name, i)
+			}
+		}
+		n++
+	}
+	if n != 3 {
+		t.Fatalf("%d symlink seeds, want 3", n)
+	}
+}
+
+func FuzzParseSymlink(f *testing.F) {
+	for _, b := range seeds(f, "-reparse.bin") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { ParseSymlink(b) })
+}

@@ -1,0 +1,74 @@
+package fs
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestServerSymlinks: symbolic links made on the server are symbolic links
+// on a POSIX mount (Samba hands them over as reparse points): lstat says
+// so, readlink gives the target as written, the kernel follows them, and
+// unlink and rename act on the link, not its target.
+func TestServerSymlinks(t *testing.T) {
+	e := mountT(t, true, Config{})
+	os.MkdirAll(e.sp("d/sub"), 0o777)
+	os.WriteFile(e.sp("d/sub/file"), []byte("through the link"), 0o644)
+	links := map[string]string{
+		"rel":      "d/sub/file",
+		"abs":      "/etc/hostname",
+		"dangling": "no/such/thing",
+		"dirlink":  "d/sub",
+		"d/up":     "../rel",
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, e.sp(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, target := range links {
+		st, err := os.Lstat(e.p(name))
+		if err != nil || st.Mode()&os.ModeSymlink == 0 || st.Size() != int64(len(target)) {
+			t.Fatalf("lstat %s: %v, %v", name, st, err)
+		}
+		if got, err := os.Readlink(e.p(name)); err != nil || got != target {
+			t.Fatalf("readlink %s = %q, %v; want %q", name, got, err, target)
+		}
+	}
+	for _, name := range []string{"rel", "d/up"} {
+		if b, err := os.ReadFile(e.p(name)); err != nil || string(b) != "through the link" {
+			t.Fatalf("read through %s: %q, %v", name, b, err)
+		}
+	}
+	if ents, err := os.ReadDir(e.p("dirlink")); err != nil || len(ents) != 1 || ents[0].Name() != "file" {
+		t.Fatalf("listing through a directory link: %v, %v", ents, err)
+	}
+	if _, err := os.Stat(e.p("dangling")); !os.IsNotExist(err) {
+		t.Fatalf("stat through a dangling link: %v", err)
+	}
+	ents, err := os.ReadDir(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ents {
+		if _, ok := links[d.Name()]; ok && d.Type() != os.ModeSymlink {
+			t.Fatalf("readdir type of %s: %v", d.Name(), d.Type())
+		}
+	}
+	// The link itself is renamed and removed; its target stays.
+	if err := os.Rename(e.p("rel"), e.p("moved")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.Readlink(e.sp("moved")); err != nil || got != "d/sub/file" {
+		t.Fatalf("on the server after rename: %q, %v", got, err)
+	}
+	if err := os.Remove(e.p("moved")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(e.sp("moved")); !os.IsNotExist(err) {
+		t.Fatalf("link still on the server after unlink: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(e.srv, "d/sub/file")); err != nil || string(b) != "through the link" {
+		t.Fatalf("the target after unlinking the link: %q, %v", b, err)
+	}
+}

@@ -1,0 +1,51 @@
+package fscc
+
+import "encoding/binary"
+
+// Reparse tags, MS-FSCC 2.1.2.1.
+const (
+	ReparseTagSymlink uint32 = 0xA000000C
+)
+
+// SymlinkFlagRelative marks a symbolic link whose target is relative to
+// the directory holding it, MS-FSCC 2.1.2.4.
+const SymlinkFlagRelative uint32 = 0x00000001
+
+// Symlink is a Symbolic Link Reparse Data Buffer, MS-FSCC 2.1.2.4.
+type Symlink struct {
+	Target   string // the substitute name: the path the link resolves to
+	Print    string // the print name, for display
+	Relative bool
+}
+
+// ParseSymlink decodes the output of FSCTL_GET_REPARSE_POINT for a
+// symbolic link.
+func ParseSymlink(b []byte) (*Symlink, error) {
+	const s = "symbolic link reparse buffer"
+	if len(b) < 20 {
+		return nil, errf(s, "%d bytes, want at least 20", len(b))
+	}
+	le := binary.LittleEndian
+	if tag := le.Uint32(b); tag != ReparseTagSymlink {
+		return nil, errf(s, "reparse tag %#x is not a symbolic link", tag)
+	}
+	if n := int(le.Uint16(b[4:])); 8+n > len(b) || n < 12 {
+		return nil, errf(s, "ReparseDataLength %d with %d bytes", n, len(b))
+	}
+	path := b[20 : 8+int(le.Uint16(b[4:]))]
+	name := func(field string, off, n uint16) (string, error) {
+		if int(off)+int(n) > len(path) {
+			return "", errf(s, "%s at %d+%d past the %d-byte path buffer", field, off, n, len(path))
+		}
+		return decodeName(path[off:off+n], s)
+	}
+	target, err := name("SubstituteName", le.Uint16(b[8:]), le.Uint16(b[10:]))
+	if err != nil {
+		return nil, err
+	}
+	printName, err := name("PrintName", le.Uint16(b[12:]), le.Uint16(b[14:]))
+	if err != nil {
+		return nil, err
+	}
+	return &Symlink{Target: target, Print: printName, Relative: le.Uint32(b[16:])&SymlinkFlagRelative != 0}, nil
+}
