@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -333,7 +334,13 @@ func (m *Mount) fillAttr(fi *smb.FileInfo, out *fuse.Attr) {
 		out.Nlink = 1
 	}
 	typ := fileType(fi)
-	if fi.POSIX {
+	if typ == syscall.S_IFLNK {
+		out.Mode = typ | 0o777 // as Linux shows every symbolic link
+		out.Uid, out.Gid = m.cfg.UID, m.cfg.GID
+		if fi.POSIX {
+			out.Uid, out.Gid = fi.UID, fi.GID
+		}
+	} else if fi.POSIX {
 		out.Mode = typ | fi.Mode&0o7777
 		out.Uid, out.Gid = fi.UID, fi.GID
 	} else {

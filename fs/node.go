@@ -735,3 +735,27 @@ func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 	}
 	return []byte(target), 0
 }
+
+var _ gofs.NodeSymlinker = (*node)(nil)
+
+// Symlink makes a symbolic link as a reparse point with the symlink tag, on
+// a server with the POSIX extensions. Samba keeps it as that: every SMB
+// client sees a symbolic link, a program on the server an empty file with
+// the link in an xattr, as with cifs.ko's links.
+func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ctx = uninterruptible(ctx)
+	if n.m.cfg.ReadOnly {
+		return nil, syscall.EROFS
+	}
+	if !n.m.share.Conn.POSIX() {
+		return nil, syscall.EPERM // mfsymlinks and Windows' own links are not done yet
+	}
+	p := n.smbPath(name)
+	n.m.noteOwn(p)
+	fi, err := n.tree().Symlink(ctx, p, target, n.childLease(nil, false))
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	n.cacheSet(name, fi)
+	return n.newChild(ctx, fi, out), 0
+}

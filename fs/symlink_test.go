@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gosmb/gosmb/test/harness"
 )
 
 // TestServerSymlinks: symbolic links made on the server are symbolic links
@@ -70,5 +72,47 @@ func TestServerSymlinks(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(e.srv, "d/sub/file")); err != nil || string(b) != "through the link" {
 		t.Fatalf("the target after unlinking the link: %q, %v", b, err)
+	}
+}
+
+// TestSymlinksThroughTheMount: symlink(2) on a POSIX mount makes a link
+// that this mount and another client both follow, and that refuses a name
+// already taken.
+func TestSymlinksThroughTheMount(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	e := mountOn(t, s, true, Config{})
+	other := mountOn(t, s, true, Config{})
+	os.MkdirAll(e.p("d/sub"), 0o755)
+	if err := os.WriteFile(e.p("d/sub/file"), []byte("linked"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{"rel": "d/sub/file", "abs": "/etc/hostname", "dangling": "nowhere", "d/up": "../rel"}
+	for name, target := range links {
+		if err := os.Symlink(target, e.p(name)); err != nil {
+			t.Fatalf("symlink %s: %v", name, err)
+		}
+	}
+	for _, m := range []*env{e, other} {
+		for name, target := range links {
+			st, err := os.Lstat(m.p(name))
+			if err != nil || st.Mode()&os.ModeSymlink == 0 || st.Mode().Perm() != 0o777 {
+				t.Fatalf("lstat %s: %v, %v", name, st, err)
+			}
+			if got, err := os.Readlink(m.p(name)); err != nil || got != target {
+				t.Fatalf("readlink %s = %q, %v; want %q", name, got, err, target)
+			}
+		}
+		if b, err := os.ReadFile(m.p("d/up")); err != nil || string(b) != "linked" {
+			t.Fatalf("read through two links: %q, %v", b, err)
+		}
+	}
+	if err := os.Symlink("x", e.p("rel")); !os.IsExist(err) {
+		t.Fatalf("symlink over an existing name: %v, want EEXIST", err)
+	}
+	if err := os.Remove(e.p("rel")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(other.p("rel")); !os.IsNotExist(err) {
+		t.Fatalf("the other client still sees the removed link: %v", err)
 	}
 }

@@ -530,3 +530,28 @@ func (t *Tree) Readlink(ctx context.Context, path string) (string, error) {
 	}
 	return target, nil
 }
+
+// Symlink makes path a symbolic link to target: a new file turned into a
+// reparse point with the symlink tag (FSCTL_SET_REPARSE_POINT), in one
+// compound round trip that also returns its attributes. lease, if not
+// nil, carries the parent directory's lease key.
+func (t *Tree) Symlink(ctx context.Context, path, target string, lease *Lease) (*FileInfo, error) {
+	l := fscc.Symlink{Target: target, Relative: !strings.HasPrefix(target, "/")}
+	in := l.Append(nil)
+	req := wire.CreateRequest{
+		DesiredAccess:     wire.GenericWrite | wire.FileReadAttributes | wire.FileWriteAttributes,
+		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
+		CreateDisposition: wire.FileCreate,
+		CreateOptions:     wire.FileOpenReparsePoint | wire.FileNonDirectoryFile,
+	}
+	if lease != nil {
+		t.RequestLease(&req, *lease)
+	}
+	resps, err := t.compound(ctx, path, req, &Request{Cmd: wire.CmdIoctl, Body: &wire.IoctlRequest{
+		CtlCode: wire.FsctlSetReparsePoint, FileID: wire.FileIDAny, Input: in, Flags: wire.IoctlIsFsctl,
+	}, Payload: len(in)}, t.statRequest())
+	if err != nil {
+		return nil, err
+	}
+	return t.statResult(resps[1], path)
+}

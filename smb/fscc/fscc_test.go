@@ -1,6 +1,7 @@
 package fscc
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -290,4 +291,20 @@ func FuzzParseSymlink(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { ParseSymlink(b) })
+}
+
+func TestSymlinkRoundTrip(t *testing.T) {
+	for _, l := range []Symlink{{Target: "a/b", Print: "a/b", Relative: true}, {Target: "/etc/x", Print: "/etc/x"}, {Target: "ünï", Print: "ünï", Relative: true}} {
+		got, err := ParseSymlink(l.Append(nil))
+		if err != nil || *got != l {
+			t.Fatalf("%+v: %+v, %v", l, got, err)
+		}
+	}
+	// What Samba sends for a link it was given is what it was given.
+	for name, b := range seeds(t, "symlink-rel-reparse.bin") {
+		l, _ := ParseSymlink(b)
+		if again := l.Append(nil); !bytes.Equal(again, b) {
+			t.Fatalf("%s: re-encoded differs:\n%x\n%x", name, again, b)
+		}
+	}
 }

@@ -1,6 +1,10 @@
 package fscc
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/gosmb/gosmb/smb/internal/utf16le"
+)
 
 // Reparse tags, MS-FSCC 2.1.2.1.
 const (
@@ -48,4 +52,29 @@ func ParseSymlink(b []byte) (*Symlink, error) {
 		return nil, err
 	}
 	return &Symlink{Target: target, Print: printName, Relative: le.Uint32(b[16:])&SymlinkFlagRelative != 0}, nil
+}
+
+// Append encodes the link as a Symbolic Link Reparse Data Buffer, for
+// FSCTL_SET_REPARSE_POINT; the print name is the target when empty.
+func (l *Symlink) Append(b []byte) []byte {
+	printName := l.Print
+	if printName == "" {
+		printName = l.Target
+	}
+	sub, prn := utf16le.Encode(l.Target), utf16le.Encode(printName)
+	le := binary.LittleEndian
+	b = le.AppendUint32(b, ReparseTagSymlink)
+	b = le.AppendUint16(b, uint16(12+len(sub)+len(prn)))
+	b = le.AppendUint16(b, 0)
+	b = le.AppendUint16(b, 0)
+	b = le.AppendUint16(b, uint16(len(sub)))
+	b = le.AppendUint16(b, uint16(len(sub)))
+	b = le.AppendUint16(b, uint16(len(prn)))
+	var flags uint32
+	if l.Relative {
+		flags = SymlinkFlagRelative
+	}
+	b = le.AppendUint32(b, flags)
+	b = append(b, sub...)
+	return append(b, prn...)
 }
