@@ -26,7 +26,6 @@ import (
 type dirCache struct {
 	f       *smb.File                // the open that holds the lease
 	entries map[string]*smb.FileInfo // nil: the name exists, attributes unknown
-	absent  map[string]struct{}      // names the kernel keeps as absent (vouchAbsent)
 	used    time.Time
 	timer   *time.Timer
 }
@@ -128,32 +127,7 @@ func (n *node) cacheSet(name string, fi *smb.FileInfo) {
 			fi = &c
 		}
 		n.dc.entries[name] = fi
-		delete(n.dc.absent, name)
 	}
-}
-
-// maxAbsent bounds the absent names a directory cache vouches for.
-const maxAbsent = 4096
-
-// vouchAbsent reports whether the kernel may keep name as absent for the
-// cache's timeout: the lease will break before another client creates it,
-// and the break then makes the kernel forget it (notifyEntries).
-func (n *node) vouchAbsent(name string) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.dc == nil {
-		return false
-	}
-	if _, ok := n.dc.absent[name]; !ok {
-		if len(n.dc.absent) >= maxAbsent {
-			return false
-		}
-		if n.dc.absent == nil {
-			n.dc.absent = map[string]struct{}{}
-		}
-		n.dc.absent[name] = struct{}{}
-	}
-	return true
 }
 
 func (n *node) cacheDel(name string) {
@@ -245,6 +219,7 @@ func (n *node) openDirCache(ctx context.Context) ([]smb.FileInfo, error) {
 	}
 	_, parent := n.parentDir()
 	n.tree().RequestLease(&req, smb.Lease{Key: n.leaseKey(), State: leaseRH, Parent: parent.dirKey()})
+	opened := time.Now()
 	f, err := n.tree().Create(ctx, n.smbPath(""), req)
 	if err != nil {
 		return nil, err
@@ -269,13 +244,15 @@ func (n *node) openDirCache(ctx context.Context) ([]smb.FileInfo, error) {
 		return ents, nil
 	}
 	n.mu.Unlock()
-	n.installDirCache(f, ents)
+	n.installDirCache(f, ents, opened)
 	return ents, nil
 }
 
 // installDirCache keeps f as the directory's cache if it holds an RH
-// lease, and closes it otherwise.
-func (n *node) installDirCache(f *smb.File, ents []smb.FileInfo) {
+// lease, and closes it otherwise. A break of that lease that arrived since
+// opened, before the cache was there to be invalidated, means the listing
+// may already be stale: the cache is dropped again.
+func (n *node) installDirCache(f *smb.File, ents []smb.FileInfo, opened time.Time) {
 	if granted, _ := f.Granted(); granted&leaseRH != leaseRH {
 		f.Close(context.Background())
 		return
@@ -296,6 +273,11 @@ func (n *node) installDirCache(f *smb.File, ents []smb.FileInfo) {
 	n.m.trackLease(n)
 	n.m.dirCacheAdded(n)
 	dc.timer = time.AfterFunc(n.m.dirTimeout+time.Second, n.dirCacheTick)
+	// Breaks from now on find the cache (trackLease); one that came
+	// before was recorded as unclaimed.
+	if n.m.brokenSince(n.leaseKey(), opened) {
+		n.dropDirCache(true)
+	}
 }
 
 // dirCacheTick ends an unused directory cache. Entries given to the kernel
@@ -352,9 +334,6 @@ func (n *node) notifyEntries(dc *dirCache, dirsToo bool) {
 		if !dirsToo && e != nil && e.IsDir() {
 			continue
 		}
-		n.NotifyEntry(name)
-	}
-	for name := range dc.absent {
 		n.NotifyEntry(name)
 	}
 	for _, c := range n.Children() {

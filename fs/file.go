@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"syscall"
 	"time"
 
@@ -430,6 +431,9 @@ func (m *Mount) onBreak(b smb.Break) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if n == nil {
+		if b.Lease {
+			m.noteUnclaimedBreak(b.Key)
+		}
 		if b.Lease && b.AckRequired {
 			m.share.Tree.AckLeaseBreak(ctx, b.Key, 0)
 		}
@@ -770,4 +774,37 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	h, fl := real.opened(f, true, flags&syscall.O_APPEND != 0)
 	h.dac = req.DesiredAccess&wire.WriteDAC != 0
 	return inode, h, fl, 0
+}
+
+// unclaimedBreaks remembers lease breaks that found no owner: a directory
+// listed under a new lease is not yet tracked while its listing is read,
+// and a break then must still stop the listing from being cached.
+type unclaimedBreaks struct {
+	mu   sync.Mutex
+	when map[smb.LeaseKey]time.Time
+}
+
+func (m *Mount) noteUnclaimedBreak(k smb.LeaseKey) {
+	u := &m.unclaimed
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.when == nil {
+		u.when = map[smb.LeaseKey]time.Time{}
+	}
+	now := time.Now()
+	for key, t := range u.when { // a listing takes seconds at most
+		if now.Sub(t) > time.Minute {
+			delete(u.when, key)
+		}
+	}
+	u.when[k] = now
+}
+
+// brokenSince reports an unclaimed break of k at or after since.
+func (m *Mount) brokenSince(k smb.LeaseKey, since time.Time) bool {
+	u := &m.unclaimed
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	t, ok := u.when[k]
+	return ok && !t.Before(since)
 }

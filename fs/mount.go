@@ -60,6 +60,7 @@ type Mount struct {
 	rchunk     int // bytes per readahead READ
 	closeTimeo time.Duration
 	stats      counters
+	unclaimed  unclaimedBreaks
 
 	dirTimeout    time.Duration
 	maxCachedDirs int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"path"
 	"sync"
 	"sync/atomic"
@@ -26,18 +27,20 @@ type node struct {
 	gofs.Inode
 	m *Mount
 
-	mu       sync.Mutex
-	key      smb.LeaseKey // shared by every open of the inode
-	hasKey   bool
-	lease    uint32    // lease state held by the open handles
-	opens    int       // FUSE opens
-	idle     []*handle // closed by the kernel, kept open for reuse (closetimeo)
-	active   []*handle // open
-	lastFile *smb.File // for oplock breaks, on servers without leases
-	wb       *cache.Writer
-	dc       *dirCache // directories: the cache under a directory lease
-	unlinked bool
-	ownMod   time.Time // our last write or setattr (notify tells echoes apart)
+	mu        sync.Mutex
+	key       smb.LeaseKey // shared by every open of the inode
+	hasKey    bool
+	lease     uint32    // lease state held by the open handles
+	opens     int       // FUSE opens
+	idle      []*handle // closed by the kernel, kept open for reuse (closetimeo)
+	active    []*handle // open
+	lastFile  *smb.File // for oplock breaks, on servers without leases
+	rdev      uint32    // a device's number, once read (rdevKnown)
+	rdevKnown bool
+	wb        *cache.Writer
+	dc        *dirCache // directories: the cache under a directory lease
+	unlinked  bool
+	ownMod    time.Time // our last write or setattr (notify tells echoes apart)
 	// Directories: lookups since the last listing, the size of that
 	// listing, and whether one is under way (see listForLookups).
 	misses, listSize int
@@ -114,11 +117,15 @@ func (n *node) newChild(ctx context.Context, fi *smb.FileInfo, out *fuse.EntryOu
 // newChildNode makes child the inode of fi, or finds the inode already
 // known by that number, and fills the kernel's entry.
 func (n *node) newChildNode(ctx context.Context, child *node, fi *smb.FileInfo, out *fuse.EntryOut) *gofs.Inode {
-	inode := n.NewInode(ctx, child, gofs.StableAttr{Mode: fileType(fi), Ino: fi.FileID})
+	typ := fileType(fi)
+	inode := n.NewInode(ctx, child, gofs.StableAttr{Mode: typ, Ino: fi.FileID})
 	cn := inode.Operations().(*node)
 	cn.remember(fi)
 	cn.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
+	if typ == syscall.S_IFCHR || typ == syscall.S_IFBLK {
+		out.Attr.Rdev = cn.device(ctx, n.smbPath(fi.Name))
+	}
 	entry, attr := n.m.ttlIn(n, cn, fi.IsDir())
 	out.SetEntryTimeout(entry)
 	out.SetAttrTimeout(attr)
@@ -181,9 +188,6 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	}
 	if known && !exists { // the directory lease vouches: no such name
 		n.m.stats.cachedLookups.Add(1)
-		if n.vouchAbsent(name) {
-			out.SetEntryTimeout(n.m.dirTimeout) // see noOpendir.Lookup
-		}
 		return nil, syscall.ENOENT
 	}
 	left := time.Duration(-1)
@@ -229,6 +233,9 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 	n.remember(fi)
 	n.withDirtySize(fi)
 	n.m.fillAttr(fi, &out.Attr)
+	if typ := fileType(fi); typ == syscall.S_IFCHR || typ == syscall.S_IFBLK {
+		out.Attr.Rdev = n.device(ctx, n.smbPath(""))
+	}
 	_, ttl := n.m.ttlIn(dir, n, n.IsDir())
 	if left >= 0 && left < ttl {
 		ttl = left
@@ -490,6 +497,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 		req.Contexts = append(req.Contexts, wire.CreateContext{Name: wire.CtxPOSIXCreate, Data: wire.POSIXCreateRequest(mode & 0o7777)})
 	}
 	n.tree().RequestLease(&req, smb.Lease{Key: child.leaseKey(), State: leaseRH, Parent: n.dirKey()})
+	opened := time.Now()
 	f, err := n.tree().Create(ctx, p, req)
 	if err != nil {
 		return nil, toErrno(err)
@@ -504,7 +512,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	n.cacheSet(name, fi)
 	inode := n.newChildNode(ctx, child, fi, out)
 	if inode.Operations().(*node) == child {
-		child.installDirCache(f, nil)
+		child.installDirCache(f, nil, opened)
 	} else {
 		f.Close(context.Background())
 	}
@@ -517,8 +525,8 @@ func (n *node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fu
 	if op := n.m.replaying(ctx, n, name, replayAdd); op != nil {
 		return n.newChild(ctx, op.fi, out), 0
 	}
-	if mode&syscall.S_IFMT != syscall.S_IFREG {
-		return nil, syscall.EPERM
+	if typ := mode & syscall.S_IFMT; typ != syscall.S_IFREG {
+		return n.mknodSpecial(ctx, name, typ, dev, out)
 	}
 	inode, fh, _, errno := n.Create(ctx, name, syscall.O_EXCL|syscall.O_WRONLY, mode, out)
 	if errno != 0 {
@@ -721,6 +729,18 @@ func fileType(fi *smb.FileInfo) uint32 {
 		return syscall.S_IFDIR
 	case fi.IsSymlink():
 		return syscall.S_IFLNK
+	case fi.POSIX && fi.IsReparse():
+		// The POSIX extensions carry the type in the mode's top bits.
+		switch (fi.Mode >> 12) & 0xF {
+		case 3:
+			return syscall.S_IFCHR
+		case 4:
+			return syscall.S_IFBLK
+		case 5:
+			return syscall.S_IFIFO
+		case 6:
+			return syscall.S_IFSOCK
+		}
 	}
 	return syscall.S_IFREG
 }
@@ -758,4 +778,58 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 	}
 	n.cacheSet(name, fi)
 	return n.newChild(ctx, fi, out), 0
+}
+
+// mknodSpecial makes a FIFO, socket or device as an NFS reparse point, on
+// a server with the POSIX extensions. Samba keeps it as an empty file with
+// the reparse data in an xattr: SMB clients see the special file, a
+// program on the server an empty file (as with cifs.ko's reparse=nfs).
+func (n *node) mknodSpecial(ctx context.Context, name string, typ, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ctx = uninterruptible(ctx)
+	if n.m.cfg.ReadOnly {
+		return nil, syscall.EROFS
+	}
+	if !n.m.share.Conn.POSIX() {
+		return nil, syscall.EPERM // sfu and the WSL format are not done yet
+	}
+	sp := fscc.NFSSpecial{Major: unix.Major(uint64(dev)), Minor: unix.Minor(uint64(dev))}
+	switch typ {
+	case syscall.S_IFIFO:
+		sp.Type = fscc.NFSFIFO
+	case syscall.S_IFSOCK:
+		sp.Type = fscc.NFSSocket
+	case syscall.S_IFCHR:
+		sp.Type = fscc.NFSChar
+	case syscall.S_IFBLK:
+		sp.Type = fscc.NFSBlock
+	default:
+		return nil, syscall.EINVAL
+	}
+	p := n.smbPath(name)
+	n.m.noteOwn(p)
+	fi, err := n.tree().Mknod(ctx, p, sp, n.childLease(nil, false))
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	n.cacheSet(name, fi)
+	return n.newChild(ctx, fi, out), 0
+}
+
+// device returns a device file's number, read from the server once.
+func (n *node) device(ctx context.Context, p string) uint32 {
+	n.mu.Lock()
+	rdev, known := n.rdev, n.rdevKnown
+	n.mu.Unlock()
+	if known {
+		return rdev
+	}
+	major, minor, err := n.tree().Device(ctx, p)
+	if err != nil {
+		return 0
+	}
+	rdev = uint32(unix.Mkdev(major, minor))
+	n.mu.Lock()
+	n.rdev, n.rdevKnown = rdev, true
+	n.mu.Unlock()
+	return rdev
 }

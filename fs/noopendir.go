@@ -46,17 +46,6 @@ func (s *noOpendir) OpenDir(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.O
 	return fuse.ENOSYS
 }
 
-// Lookup lets the kernel keep an absent name for the timeout the node
-// layer set (an ENOENT reply cannot carry one): a reply without a node
-// does.
-func (s *noOpendir) Lookup(cancel <-chan struct{}, h *fuse.InHeader, name string, out *fuse.EntryOut) fuse.Status {
-	st := s.RawFileSystem.Lookup(cancel, h, name, out)
-	if st == fuse.ENOENT && out.NodeId == 0 && out.EntryTimeout() > 0 {
-		return fuse.OK
-	}
-	return st
-}
-
 func (s *noOpendir) ReadDir(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
 	return s.readdir(cancel, in, out, s.RawFileSystem.ReadDir)
 }

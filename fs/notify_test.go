@@ -173,8 +173,8 @@ func TestNotifyRaisesInotifyEvents(t *testing.T) {
 	}
 }
 
-// TestMknodRegular: mknod(2) of a regular file creates it; other types are
-// refused as SMB has none.
+// TestMknodRegular: mknod(2) of a regular file creates it; without the
+// POSIX extensions other types are refused (see TestSpecialFiles for them).
 func TestMknodRegular(t *testing.T) {
 	e := mountT(t, true, Config{})
 	if err := unix.Mknod(e.p("f"), unix.S_IFREG|0o640, 0); err != nil {
@@ -184,8 +184,9 @@ func TestMknodRegular(t *testing.T) {
 	if err != nil || st.Size() != 0 || st.Mode().Perm() != 0o640 {
 		t.Fatalf("server: %v %v", st, err)
 	}
-	if err := unix.Mkfifo(e.p("fifo"), 0o644); err != unix.EPERM {
-		t.Fatalf("mkfifo: %v, want EPERM", err)
+	plain := mountOn(t, e.s, false, Config{})
+	if err := unix.Mkfifo(plain.p("fifo"), 0o644); err != unix.EPERM {
+		t.Fatalf("mkfifo without posix: %v, want EPERM", err)
 	}
 	if _, err := os.Stat(e.sp("fifo")); !os.IsNotExist(err) {
 		t.Fatal(fmt.Sprint("fifo left on the server: ", err))

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gosmb/gosmb/test/harness"
 )
 
@@ -114,5 +116,49 @@ func TestSymlinksThroughTheMount(t *testing.T) {
 	}
 	if _, err := os.Lstat(other.p("rel")); !os.IsNotExist(err) {
 		t.Fatalf("the other client still sees the removed link: %v", err)
+	}
+}
+
+// TestSpecialFiles: FIFOs, sockets and devices, made on the server or
+// through a POSIX mount, have their type (and a device its number) on the
+// mount and on another client.
+func TestSpecialFiles(t *testing.T) {
+	s := harness.StartSamba(t, harness.Config{})
+	e := mountOn(t, s, true, Config{})
+	other := mountOn(t, s, true, Config{})
+	dev := int(unix.Mkdev(1, 3))
+	if err := unix.Mkfifo(e.sp("srv-fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mknod(e.sp("srv-chr"), unix.S_IFCHR|0o644, dev); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(e.p("fifo"), 0o640); err != nil {
+		t.Fatalf("mkfifo through the mount: %v", err)
+	}
+	if err := unix.Mknod(e.p("chr"), unix.S_IFCHR|0o600, dev); err != nil {
+		t.Fatalf("mknod c 1 3 through the mount: %v", err)
+	}
+	if err := unix.Mknod(e.p("blk"), unix.S_IFBLK|0o600, int(unix.Mkdev(8, 1))); err != nil {
+		t.Fatalf("mknod b 8 1 through the mount: %v", err)
+	}
+	if err := unix.Mknod(e.p("sock"), unix.S_IFSOCK|0o600, 0); err != nil {
+		t.Fatalf("mknod socket through the mount: %v", err)
+	}
+	want := map[string]struct {
+		typ  uint32
+		rdev uint64
+	}{
+		"srv-fifo": {unix.S_IFIFO, 0}, "srv-chr": {unix.S_IFCHR, uint64(dev)},
+		"fifo": {unix.S_IFIFO, 0}, "chr": {unix.S_IFCHR, uint64(dev)},
+		"blk": {unix.S_IFBLK, unix.Mkdev(8, 1)}, "sock": {unix.S_IFSOCK, 0},
+	}
+	for _, m := range []*env{e, other} {
+		for name, w := range want {
+			var st unix.Stat_t
+			if err := unix.Lstat(m.p(name), &st); err != nil || st.Mode&unix.S_IFMT != w.typ || st.Rdev != w.rdev {
+				t.Fatalf("lstat %s on %s: mode %#o rdev %#x, %v; want type %#o rdev %#x", name, m.dir, st.Mode, st.Rdev, err, w.typ, w.rdev)
+			}
+		}
 	}
 }

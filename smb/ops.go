@@ -532,12 +532,23 @@ func (t *Tree) Readlink(ctx context.Context, path string) (string, error) {
 }
 
 // Symlink makes path a symbolic link to target: a new file turned into a
-// reparse point with the symlink tag (FSCTL_SET_REPARSE_POINT), in one
-// compound round trip that also returns its attributes. lease, if not
-// nil, carries the parent directory's lease key.
+// reparse point with the symlink tag. lease, if not nil, carries the
+// parent directory's lease key.
 func (t *Tree) Symlink(ctx context.Context, path, target string, lease *Lease) (*FileInfo, error) {
 	l := fscc.Symlink{Target: target, Relative: !strings.HasPrefix(target, "/")}
-	in := l.Append(nil)
+	return t.createReparse(ctx, path, l.Append(nil), lease)
+}
+
+// Mknod makes path a FIFO, socket or device: a new file turned into a
+// reparse point in the NFS format.
+func (t *Tree) Mknod(ctx context.Context, path string, sp fscc.NFSSpecial, lease *Lease) (*FileInfo, error) {
+	return t.createReparse(ctx, path, sp.Append(nil), lease)
+}
+
+// createReparse creates path and sets reparse data on it
+// (FSCTL_SET_REPARSE_POINT), in one compound round trip that also returns
+// its attributes.
+func (t *Tree) createReparse(ctx context.Context, path string, data []byte, lease *Lease) (*FileInfo, error) {
 	req := wire.CreateRequest{
 		DesiredAccess:     wire.GenericWrite | wire.FileReadAttributes | wire.FileWriteAttributes,
 		ShareAccess:       wire.ShareRead | wire.ShareWrite | wire.ShareDelete,
@@ -548,10 +559,24 @@ func (t *Tree) Symlink(ctx context.Context, path, target string, lease *Lease) (
 		t.RequestLease(&req, *lease)
 	}
 	resps, err := t.compound(ctx, path, req, &Request{Cmd: wire.CmdIoctl, Body: &wire.IoctlRequest{
-		CtlCode: wire.FsctlSetReparsePoint, FileID: wire.FileIDAny, Input: in, Flags: wire.IoctlIsFsctl,
-	}, Payload: len(in)}, t.statRequest())
+		CtlCode: wire.FsctlSetReparsePoint, FileID: wire.FileIDAny, Input: data, Flags: wire.IoctlIsFsctl,
+	}, Payload: len(data)}, t.statRequest())
 	if err != nil {
 		return nil, err
 	}
 	return t.statResult(resps[1], path)
+}
+
+// Device returns the major and minor numbers of the device at path, from
+// its NFS reparse data.
+func (t *Tree) Device(ctx context.Context, path string) (major, minor uint32, err error) {
+	b, err := t.ReparseData(ctx, path)
+	if err != nil {
+		return 0, 0, err
+	}
+	sp, err := fscc.ParseNFSSpecial(b)
+	if err != nil {
+		return 0, 0, t.s.conn.protocolErr(err)
+	}
+	return sp.Major, sp.Minor, nil
 }

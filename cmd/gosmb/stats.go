@@ -185,7 +185,7 @@ Mount (the file system above the connection):
   dirty          bytes written but not yet sent to the server, now and at
                  most (the peak is bounded by cache_size=).
   lookups        names the kernel asked the daemon for (it keeps the
-                 answers, absent names too, while a directory lease holds),
+                 answers while a directory lease holds),
                  and the share of them the daemon answered from its cache
                  without asking the server.
   listings       directory listings the kernel asked the daemon for (it

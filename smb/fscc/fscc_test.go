@@ -266,6 +266,9 @@ func TestSambaSymlinkReparse(t *testing.T) {
 	}
 	n := 0
 	for name, b := range seeds(t, "-reparse.bin") {
+		if !strings.Contains(name, "-symlink-") {
+			continue
+		}
 		l, err := ParseSymlink(b)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -307,4 +310,45 @@ func TestSymlinkRoundTrip(t *testing.T) {
 			t.Fatalf("%s: re-encoded differs:\n%x\n%x", name, again, b)
 		}
 	}
+}
+
+// Samba 4.22 hands FIFOs and devices to a POSIX client as NFS reparse
+// points.
+func TestSambaNFSSpecial(t *testing.T) {
+	want := map[string]NFSSpecial{
+		"311-nfs-fifo-reparse.bin": {Type: NFSFIFO},
+		"311-nfs-chr-reparse.bin":  {Type: NFSChar, Major: 1, Minor: 3},
+		"311-nfs-blk-reparse.bin":  {Type: NFSBlock, Major: 8, Minor: 1},
+	}
+	for name, b := range seeds(t, "-reparse.bin") {
+		w, ok := want[name]
+		if !ok {
+			continue
+		}
+		sp, err := ParseNFSSpecial(b)
+		if err != nil || *sp != w {
+			t.Fatalf("%s: %+v, %v; want %+v", name, sp, err, w)
+		}
+		if again := sp.Append(nil); !bytes.Equal(again, b) {
+			t.Fatalf("%s: re-encoded %x, want %x", name, again, b)
+		}
+		delete(want, name)
+		for i := range b {
+			ParseNFSSpecial(b[:i])
+		}
+	}
+	if len(want) != 0 {
+		t.Fatalf("seeds missing: %v", want)
+	}
+	l := NFSSpecial{Type: NFSSymlink, Target: "a/b"}
+	if got, err := ParseNFSSpecial(l.Append(nil)); err != nil || *got != l {
+		t.Fatalf("NFS symlink round trip: %+v, %v", got, err)
+	}
+}
+
+func FuzzParseNFSSpecial(f *testing.F) {
+	for _, b := range seeds(f, "-reparse.bin") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { ParseNFSSpecial(b) })
 }
