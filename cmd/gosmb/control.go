@@ -137,22 +137,14 @@ func (cs *controlServer) handle(c *net.UnixConn) {
 		fmt.Fprintln(c, "ok")
 	case "ping":
 		fmt.Fprintln(c, "ok")
-	case "stats", "info":
-		var v any
-		if cmd == "stats" {
-			v = cs.stats()
-			if arg == "reset" { // what was counted is shown once more
-				cs.resetStats()
-			}
-		} else {
-			v = cs.info()
+	case "stats":
+		st := cs.stats()
+		if arg == "reset" { // what was counted is shown once more
+			cs.resetStats()
 		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			fmt.Fprintln(c, "error: "+err.Error())
-			return
-		}
-		c.Write(append(b, '\n'))
+		answerJSON(c, st)
+	case "info":
+		answerJSON(c, cs.info())
 	case "trace":
 		cs.trace(c)
 	case "keys":
@@ -163,12 +155,7 @@ func (cs *controlServer) handle(c *net.UnixConn) {
 			return
 		}
 		cs.log.Warn("control: session keys handed to root (gosmb keys)")
-		b, err := json.Marshal(cs.keys())
-		if err != nil {
-			fmt.Fprintln(c, "error: "+err.Error())
-			return
-		}
-		c.Write(append(b, '\n'))
+		answerJSON(c, cs.keys())
 	default:
 		fmt.Fprintf(c, "error: unknown command %q\n", cmd)
 	}
@@ -296,6 +283,39 @@ func sendControl(dir, line string) error {
 		return errors.New(strings.TrimPrefix(reply, "error: "))
 	}
 	return nil
+}
+
+// queryJSON sends query to the mount at dir and decodes its JSON answer
+// into v (what names the answer in an error). It returns the answer as
+// sent too: --json prints that, so fields of a newer daemon pass through.
+func queryJSON(dir, query, what string, v any) ([]byte, error) {
+	reply, err := queryControl(dir, query)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(reply, v); err != nil {
+		return nil, fmt.Errorf("the daemon of %s answered something other than %s: %v", dir, what, err)
+	}
+	return reply, nil
+}
+
+// printJSON prints a daemon's JSON answer indented, for --json.
+func printJSON(w io.Writer, reply []byte) error {
+	var b bytes.Buffer
+	json.Indent(&b, bytes.TrimSpace(reply), "", "  ")
+	b.WriteByte('\n')
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// answerJSON writes v as the one-line JSON answer to a query.
+func answerJSON(c net.Conn, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		fmt.Fprintln(c, "error: "+err.Error())
+		return
+	}
+	c.Write(append(b, '\n'))
 }
 
 // queryControl sends one command to the mount at dir and returns the whole

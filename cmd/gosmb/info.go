@@ -197,20 +197,13 @@ func jsonFlag(c *cli.Context) (bool, []string) {
 }
 
 func runInfo(w io.Writer, dir string, asJSON bool) error {
-	reply, err := queryControl(dir, "info")
+	var r infoReport
+	reply, err := queryJSON(dir, "info", "its state", &r)
 	if err != nil {
 		return err
 	}
-	var r infoReport
-	if err := json.Unmarshal(reply, &r); err != nil {
-		return fmt.Errorf("the daemon of %s answered something other than its state: %v", dir, err)
-	}
 	if asJSON {
-		var b bytes.Buffer
-		json.Indent(&b, bytes.TrimSpace(reply), "", "  ")
-		b.WriteByte('\n')
-		_, err := w.Write(b.Bytes())
-		return err
+		return printJSON(w, reply)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s on %s, mounted %s\n", r.Share, r.Mountpoint, r.Mounted.Local().Format("2006-01-02 15:04:05"))
@@ -309,20 +302,13 @@ session key, so AES-256 ciphers decrypt too.`,
 }
 
 func runKeys(w io.Writer, dir string, asJSON bool) error {
-	reply, err := queryControl(dir, "keys")
+	var k keysReport
+	reply, err := queryJSON(dir, "keys", "keys", &k)
 	if err != nil {
 		return err
 	}
-	var k keysReport
-	if err := json.Unmarshal(reply, &k); err != nil {
-		return fmt.Errorf("the daemon of %s answered something other than keys: %v", dir, err)
-	}
 	if asJSON {
-		var b bytes.Buffer
-		json.Indent(&b, bytes.TrimSpace(reply), "", "  ")
-		b.WriteByte('\n')
-		_, err := w.Write(b.Bytes())
-		return err
+		return printJSON(w, reply)
 	}
 	_, err = fmt.Fprintf(w, "# %s on %s: SMB %s, cipher %s\n"+
 		"# session id, session key, server-to-client key, client-to-server key\n"+

@@ -6,8 +6,6 @@ package main
 // tables, or as it came with --json.
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -222,21 +220,13 @@ func runStats(w io.Writer, dir string, asJSON, reset bool) error {
 	if reset {
 		query = "stats reset"
 	}
-	reply, err := queryControl(dir, query)
+	var r statsReport
+	reply, err := queryJSON(dir, query, "its counters", &r)
 	if err != nil {
 		return err
 	}
-	var r statsReport
-	if err := json.Unmarshal(reply, &r); err != nil {
-		return fmt.Errorf("the daemon of %s answered something other than its counters: %v", dir, err)
-	}
 	if asJSON {
-		// As the daemon sent it, so fields of a newer daemon pass through.
-		var b bytes.Buffer
-		json.Indent(&b, bytes.TrimSpace(reply), "", "  ")
-		b.WriteByte('\n')
-		_, err := w.Write(b.Bytes())
-		return err
+		return printJSON(w, reply)
 	}
 	return writeStats(w, &r, time.Now())
 }
