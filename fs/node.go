@@ -763,16 +763,27 @@ var _ gofs.NodeSymlinker = (*node)(nil)
 // client sees a symbolic link, a program on the server an empty file with
 // the link in an xattr, as with cifs.ko's links.
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return n.createReparse(ctx, name, out, func(ctx context.Context, p string, l *smb.Lease) (*smb.FileInfo, error) {
+		return n.tree().Symlink(ctx, p, target, l)
+	})
+}
+
+// createReparse makes name with create (a new file that a reparse point
+// turns into a symlink or a special file), on a POSIX server only: without
+// the extensions mfsymlinks, sfu and the WSL format would be needed, which
+// are not done yet.
+func (n *node) createReparse(ctx context.Context, name string, out *fuse.EntryOut,
+	create func(context.Context, string, *smb.Lease) (*smb.FileInfo, error)) (*gofs.Inode, syscall.Errno) {
 	ctx = uninterruptible(ctx)
 	if n.m.cfg.ReadOnly {
 		return nil, syscall.EROFS
 	}
 	if !n.m.share.Conn.POSIX() {
-		return nil, syscall.EPERM // mfsymlinks and Windows' own links are not done yet
+		return nil, syscall.EPERM
 	}
 	p := n.smbPath(name)
 	n.m.noteOwn(p)
-	fi, err := n.tree().Symlink(ctx, p, target, n.childLease(nil, false))
+	fi, err := create(ctx, p, n.childLease(nil, false))
 	if err != nil {
 		return nil, toErrno(err)
 	}
@@ -785,13 +796,6 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 // the reparse data in an xattr: SMB clients see the special file, a
 // program on the server an empty file (as with cifs.ko's reparse=nfs).
 func (n *node) mknodSpecial(ctx context.Context, name string, typ, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	ctx = uninterruptible(ctx)
-	if n.m.cfg.ReadOnly {
-		return nil, syscall.EROFS
-	}
-	if !n.m.share.Conn.POSIX() {
-		return nil, syscall.EPERM // sfu and the WSL format are not done yet
-	}
 	sp := fscc.NFSSpecial{Major: unix.Major(uint64(dev)), Minor: unix.Minor(uint64(dev))}
 	switch typ {
 	case syscall.S_IFIFO:
@@ -803,16 +807,11 @@ func (n *node) mknodSpecial(ctx context.Context, name string, typ, dev uint32, o
 	case syscall.S_IFBLK:
 		sp.Type = fscc.NFSBlock
 	default:
-		return nil, syscall.EINVAL
+		return nil, syscall.EINVAL // the kernel sends no other type
 	}
-	p := n.smbPath(name)
-	n.m.noteOwn(p)
-	fi, err := n.tree().Mknod(ctx, p, sp, n.childLease(nil, false))
-	if err != nil {
-		return nil, toErrno(err)
-	}
-	n.cacheSet(name, fi)
-	return n.newChild(ctx, fi, out), 0
+	return n.createReparse(ctx, name, out, func(ctx context.Context, p string, l *smb.Lease) (*smb.FileInfo, error) {
+		return n.tree().Mknod(ctx, p, sp, l)
+	})
 }
 
 // device returns a device file's number, read from the server once.
